@@ -1,0 +1,3 @@
+from e2echeck.cli import main
+
+main()

@@ -1,0 +1,65 @@
+"""`${VAR}`, `${VAR:-default}` and `$${` in checks.yaml strings, read at load time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
+_VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
+
+# Shorter environment values are not treated as secrets: redacting "3" or "true"
+# everywhere would garble every report without protecting anything.
+MIN_SECRET_LENGTH = 4
+
+
+class InterpolationError(ValueError):
+    pass
+
+
+@dataclass
+class Interpolator:
+    """Substitutes environment variables and remembers what it substituted.
+
+    An unset variable without a default is left as written and recorded in
+    `unset`; the loader decides whether that is an error or a warning.
+    """
+
+    env: Mapping[str, str]
+    secrets: set[str] = field(default_factory=set)
+    unset: list[str] = field(default_factory=list)
+
+    def __call__(self, text: str) -> str:
+        if "$" not in text:
+            return text
+        unset_here: list[str] = []
+
+        def replace(match: re.Match[str]) -> str:
+            token = match.group(0)
+            if token == "$${":
+                return "${"
+            if match.group(1) is None:
+                raise InterpolationError(
+                    "unclosed '${': write ${NAME} or ${NAME:-default}, or $${ for a literal '${'"
+                )
+            variable = _VARIABLE.match(match.group(1))
+            if not variable:
+                raise InterpolationError(
+                    f"invalid variable {token!r}: expected ${{NAME}} or ${{NAME:-default}} "
+                    "with a name of letters, digits and _"
+                )
+            name, default = variable.group(1), variable.group(2)
+            value = self.env.get(name)
+            if value is not None and (value != "" or default is None):
+                if len(value) >= MIN_SECRET_LENGTH:
+                    self.secrets.add(value)
+                return value
+            if default is not None:
+                return default
+            unset_here.append(name)
+            return token
+
+        result = _TOKEN.sub(replace, text)
+        self.unset.extend(unset_here)
+        return result

@@ -1,0 +1,602 @@
+"""Reading checks.yaml: YAML with positions, interpolation, validation, and errors
+that point at the user's mistake (file:line:column, field path, what was expected).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from e2echeck.config._suggest import did_you_mean
+from e2echeck.config.interpolation import InterpolationError, Interpolator
+from e2echeck.config.models import TEMPLATE_REFERENCE, Check, Config
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 500_000
+MAX_DEPTH = 64
+SUPPORTED_VERSION = 1
+RESERVED_DEDUP_KEYS = frozenset({"e2echeck-control"})
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or warning, placed in the file."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        field_path = f" {self.path}:" if self.path else ""
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{where}:{field_path} {label}{self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "message": self.message,
+            "severity": self.severity,
+        }
+
+
+class ConfigError(Exception):
+    """checks.yaml is not usable; `problems` says every reason found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class LoadResult:
+    """What `check_config` found: the config when valid, and every problem."""
+
+    source: str
+    config: Config | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def load_config(
+    path: str | os.PathLike[str],
+    *,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """The validated config of `path`; ConfigError otherwise.
+
+    Every `${VAR}` must be set, except in routing keys: those land in
+    `config.unset_routing_keys`, for the caller that sends alerts to refuse.
+    """
+    result = check_config(path, env=env, strict_env=True, defer_routing_keys=True)
+    if result.errors or result.config is None:
+        raise ConfigError(result.errors)
+    return result.config
+
+
+def load_config_text(
+    text: str | bytes,
+    source: str = "<string>",
+    *,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """Like `load_config`, for text already in memory."""
+    result = check_config_text(text, source, env=env, strict_env=True, defer_routing_keys=True)
+    if result.errors or result.config is None:
+        raise ConfigError(result.errors)
+    return result.config
+
+
+def check_config(
+    path: str | os.PathLike[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    strict_env: bool = False,
+    defer_routing_keys: bool = False,
+) -> LoadResult:
+    """Every problem of the file at `path`, never an exception.
+
+    `strict_env`: an unset ${VAR} is an error, not a warning. `defer_routing_keys`:
+    even then, an unset routing key only becomes `config.unset_routing_keys`
+    (a run with --no-alert needs none).
+    """
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return _fail(source, "", "file not found")
+    except IsADirectoryError:
+        return _fail(source, "", "is a directory, expected a checks.yaml file")
+    except OSError as exc:
+        return _fail(source, "", f"cannot read the file: {exc.strerror or exc}")
+    return check_config_text(
+        data, source, env=env, strict_env=strict_env, defer_routing_keys=defer_routing_keys
+    )
+
+
+def check_config_text(
+    text: str | bytes,
+    source: str = "<string>",
+    *,
+    env: Mapping[str, str] | None = None,
+    strict_env: bool = False,
+    defer_routing_keys: bool = False,
+) -> LoadResult:
+    """Every problem of `text`, never an exception (see `check_config`)."""
+    if len(text) > MAX_FILE_BYTES:
+        return _fail(source, "", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")
+    if isinstance(text, bytes):
+        if b"\x00" in text:
+            return _fail(source, "", "the file is binary, expected YAML text")
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return _fail(source, "", f"the file is not UTF-8 text (byte {exc.start})")
+    interpolate = Interpolator(os.environ if env is None else env)
+    reader = _PositionedReader(
+        source, interpolate, strict_env=strict_env, defer_routing_keys=defer_routing_keys
+    )
+    try:
+        document = reader.read(text)
+    except _ReadError as exc:
+        return LoadResult(source, None, [*reader.problems, exc.problem])
+    if reader.problems and any(p.severity == "error" for p in reader.problems):
+        return LoadResult(source, None, reader.problems)
+    problems = list(reader.problems)
+    version_problem = _check_version(document, reader)
+    if version_problem:
+        return LoadResult(source, None, [*problems, version_problem])
+    try:
+        config = Config.model_validate(document)
+    except ValidationError as exc:
+        problems.extend(_from_validation_error(exc, document, reader))
+        return LoadResult(source, None, problems)
+    problems.extend(_semantic_problems(config, reader))
+    if any(p.severity == "error" for p in problems):
+        return LoadResult(source, None, problems)
+    config._source = source
+    config._secrets = frozenset(interpolate.secrets)
+    config._unset_routing_keys = tuple(reader.unset_routing_keys)
+    return LoadResult(source, config, problems)
+
+
+def _fail(source: str, path: str, message: str, line: int = 1, column: int = 1) -> LoadResult:
+    return LoadResult(source, None, [Problem(source, line, column, path, message)])
+
+
+def format_path(loc: Loc) -> str:
+    """('checks', 2, 'expect', 'status') -> 'checks[2].expect.status'."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + part
+    return text
+
+
+class _ReadError(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+class _PositionedReader:
+    """Builds plain Python data from YAML nodes, remembering where each value was.
+
+    PyYAML's own constructor forgets positions and expands aliases without
+    limit; this one keeps (line, column) for every value and key and refuses
+    alias bombs, deep nesting and duplicate keys.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        interpolate: Interpolator,
+        *,
+        strict_env: bool,
+        defer_routing_keys: bool,
+    ) -> None:
+        self.source = source
+        self.interpolate = interpolate
+        self.strict_env = strict_env
+        self.defer_routing_keys = defer_routing_keys or not strict_env
+        # Routing keys may be unset: --no-alert needs none (the run command checks).
+        self.unset_routing_keys: list[Problem] = []
+        self.values: dict[Loc, tuple[int, int]] = {}
+        self.keys: dict[Loc, tuple[int, int]] = {}
+        self.problems: list[Problem] = []
+        self._nodes = 0
+        self._loader: yaml.SafeLoader | None = None
+
+    def problem(self, loc: Loc, message: str, *, at_key: bool = False) -> Problem:
+        line, column = self.position(loc, at_key=at_key)
+        return Problem(self.source, line, column, format_path(loc), message)
+
+    def position(self, loc: Loc, *, at_key: bool = False) -> tuple[int, int]:
+        if at_key and loc in self.keys:
+            return self.keys[loc]
+        probe = loc
+        while probe:
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+    def read(self, text: str) -> Any:
+        loader = yaml.SafeLoader(text)
+        self._loader = loader
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            message = _yaml_message(exc)
+            if mark is None:
+                raise _ReadError(Problem(self.source, 1, 1, "", message)) from None
+            raise _ReadError(
+                Problem(self.source, mark.line + 1, mark.column + 1, "", message)
+            ) from None
+        except yaml.YAMLError as exc:
+            raise _ReadError(Problem(self.source, 1, 1, "", f"not valid YAML: {exc}")) from None
+        finally:
+            loader.dispose()
+        if node is None:
+            raise _ReadError(
+                Problem(self.source, 1, 1, "", "the file is empty; expected version: 1 and checks")
+            )
+        if not isinstance(node, yaml.MappingNode):
+            raise _ReadError(
+                Problem(
+                    self.source,
+                    node.start_mark.line + 1,
+                    node.start_mark.column + 1,
+                    "",
+                    f"expected a mapping with version and checks at the top; got {_kind(node)}",
+                )
+            )
+        return self._build(node, (), set())
+
+    def _build(self, node: yaml.Node, loc: Loc, active: set[int]) -> Any:
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _ReadError(
+                self._at(
+                    node,
+                    loc,
+                    f"the document expands to more than {MAX_NODES:,} values (too many aliases?)",
+                )
+            )
+        if len(loc) > MAX_DEPTH:
+            raise _ReadError(self._at(node, loc, f"nested deeper than {MAX_DEPTH} levels"))
+        if id(node) in active:
+            raise _ReadError(self._at(node, loc, "an alias refers to itself"))
+        self.values[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, loc)
+        active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self._build(item, (*loc, i), active) for i, item in enumerate(node.value)]
+            assert isinstance(node, yaml.MappingNode)
+            return self._mapping(node, loc, active)
+        finally:
+            active.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode, loc: Loc) -> Any:
+        assert self._loader is not None
+        try:
+            value = self._loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise _ReadError(self._at(node, loc, _yaml_message(exc))) from None
+        if isinstance(value, str):
+            try:
+                value = self.interpolate(value)
+            except InterpolationError as exc:
+                self.problems.append(self._at(node, loc, str(exc)))
+            if self.interpolate.unset:
+                value = self._unset(node, loc, value)
+        elif isinstance(value, bytes):
+            self.problems.append(self._at(node, loc, "binary values are not supported"))
+        elif not isinstance(value, int | float | bool | type(None)):
+            # Timestamps and the like: keep the text; the models decide.
+            value = node.value
+        return value
+
+    def _unset(self, node: yaml.ScalarNode, loc: Loc, value: str) -> str | None:
+        names = ", ".join(self.interpolate.unset)
+        self.interpolate.unset.clear()
+        message = f"environment variable {names} is not set"
+        if loc and loc[-1] == "routing_key" and self.defer_routing_keys:
+            problem = self._at(node, loc, f"{message}; alerts cannot be sent without it")
+            self.unset_routing_keys.append(problem)
+            self.problems.append(replace(problem, severity="warning"))
+            return None
+        if self.strict_env:
+            first = names.split(",")[0]
+            self.problems.append(
+                self._at(node, loc, f"{message} (set it, or give a default: ${{{first}:-value}})")
+            )
+        else:
+            self.problems.append(replace(self._at(node, loc, message), severity="warning"))
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, loc: Loc, active: set[int]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merged.update(self._merge_sources(value_node, loc, active))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _ReadError(self._at(key_node, loc, "a key must be a plain value"))
+            key = str(key_node.value)
+            key_loc = (*loc, key)
+            if key in result:
+                first = self.keys[key_loc]
+                self.problems.append(
+                    self._at(key_node, key_loc, f"duplicate key {key!r} (first at line {first[0]})")
+                )
+                continue
+            self.keys[key_loc] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self._build(value_node, key_loc, active)
+        for key, value in merged.items():
+            result.setdefault(key, value)
+        return result
+
+    def _merge_sources(self, node: yaml.Node, loc: Loc, active: set[int]) -> dict[str, Any]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        merged: dict[str, Any] = {}
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise _ReadError(self._at(source, loc, "'<<' merges mappings only"))
+            for key, value in self._mapping(source, loc, active).items():
+                merged.setdefault(key, value)
+        return merged
+
+    def _at(self, node: yaml.Node, loc: Loc, message: str) -> Problem:
+        mark = node.start_mark
+        return Problem(self.source, mark.line + 1, mark.column + 1, format_path(loc), message)
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        parts = [exc.context, exc.problem]
+        text = "; ".join(p for p in parts if p)
+        return f"not valid YAML: {text}" if text else "not valid YAML"
+    return f"not valid YAML: {exc}"
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.ScalarNode):
+        return f"the value {node.value[:40]!r}"
+    return "something else"
+
+
+def _check_version(document: dict[str, Any], reader: _PositionedReader) -> Problem | None:
+    if "version" not in document:
+        return reader.problem((), "missing 'version: 1' at the top of the file")
+    version = document["version"]
+    if version != SUPPORTED_VERSION or isinstance(version, bool):
+        return reader.problem(
+            ("version",),
+            f"unsupported version {version!r}; this e2echeck reads version {SUPPORTED_VERSION}",
+        )
+    return None
+
+
+def _from_validation_error(
+    exc: ValidationError, document: Any, reader: _PositionedReader
+) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[Loc, str]] = set()
+    for error in exc.errors(include_url=False):
+        loc = _data_loc(error["loc"], document)
+        message = _message(error, loc)
+        if (loc, message) in seen:
+            continue
+        seen.add((loc, message))
+        problems.append(reader.problem(loc, message, at_key=error["type"] == "extra_forbidden"))
+    return problems
+
+
+def _data_loc(raw: tuple[Any, ...], document: Any) -> Loc:
+    """Drop the parts of pydantic's location that are not in the data (union tags)."""
+    loc: list[str | int] = []
+    node = document
+    for part in raw:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+            loc.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            loc.append(part)
+        elif isinstance(node, dict) and isinstance(part, str) and part == raw[-1]:
+            loc.append(part)  # a missing or unknown key: name it
+            node = None
+    return tuple(loc)
+
+
+def _message(error: Any, loc: Loc) -> str:
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        key = str(loc[-1]) if loc else "?"
+        known = _known_keys(loc[:-1])
+        hint = did_you_mean(key, known)
+        return (
+            f"unknown key {key!r}{hint}"
+            if hint
+            else (
+                f"unknown key {key!r}; expected one of {', '.join(sorted(known))}"
+                if known
+                else f"unknown key {key!r}"
+            )
+        )
+    if kind == "missing":
+        return f"required field {str(loc[-1])!r} is missing" if loc else "required field missing"
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    if kind == "literal_error":
+        expected = message.removeprefix("Input should be ")
+        return f"expected {expected}; got {value!r}"
+    message = message.replace("Input should be", "expected").replace(
+        "Input should have", "expected"
+    )
+    if kind in ("model_type", "dict_type"):
+        return f"expected a mapping; got {_describe(value)}"
+    if kind == "list_type":
+        return f"expected a list; got {_describe(value)}"
+    return f"{message}; got {_describe(value)}"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _known_keys(loc: Loc) -> list[str]:
+    """The keys the model at `loc` accepts, for 'did you mean'."""
+    from e2echeck.config import models
+
+    model: type[BaseModel] | None = Config
+    for part in loc:
+        if model is None:
+            return []
+        if isinstance(part, int):
+            continue
+        if model is models.Check and part == "steps":
+            model = models.Step
+        elif part in ("defaults",):
+            model = models.Defaults
+        elif part == "pagerduty":
+            model = models.PagerDutyConfig
+        elif part == "state":
+            model = models.StateConfig
+        elif part == "heartbeat":
+            model = models.HeartbeatConfig
+        elif part == "checks":
+            model = models.Check
+        elif part == "expect":
+            model = models.Expect
+        else:
+            return []
+    if model is None:
+        return []
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _semantic_problems(config: Config, reader: _PositionedReader) -> Iterator[Problem]:
+    """The rules that span several fields: unique names and keys, capture references."""
+    names: dict[str, int] = {}
+    dedup_keys: dict[str, int] = {}
+    for index, check in enumerate(config.checks):
+        loc: Loc = ("checks", index)
+        if check.name in names:
+            first = names[check.name]
+            yield reader.problem(
+                (*loc, "name"),
+                f"duplicate check name {check.name!r} (also checks[{first}])",
+            )
+        else:
+            names[check.name] = index
+        key = check.effective_dedup_key
+        key_loc = (*loc, "dedup_key") if check.dedup_key else (*loc, "name")
+        if key in RESERVED_DEDUP_KEYS:
+            yield reader.problem(key_loc, f"dedup key {key!r} is reserved for e2echeck itself")
+        elif key in dedup_keys:
+            first = dedup_keys[key]
+            yield reader.problem(
+                key_loc,
+                f"dedup key {key!r} is also used by checks[{first}]; two checks sharing a "
+                "dedup key would trigger and resolve the same alert",
+            )
+        else:
+            dedup_keys[key] = index
+        yield from _reference_problems(check, loc, reader)
+
+
+def _reference_problems(check: Check, loc: Loc, reader: _PositionedReader) -> Iterator[Problem]:
+    if not check.steps:
+        for field_loc, name in _references(check, loc):
+            yield reader.problem(
+                field_loc,
+                f"{{{{ {name} }}}} refers to a captured value, but only the steps of a "
+                "scenario can capture",
+            )
+        return
+    available: set[str] = set()
+    step_names: set[str] = set()
+    for index, step in enumerate(check.steps):
+        step_loc = (*loc, "steps", index)
+        if step.name in step_names:
+            yield reader.problem((*step_loc, "name"), f"duplicate step name {step.name!r}")
+        step_names.add(step.name)
+        for field_loc, name in _references(step, step_loc):
+            if name not in available:
+                known = sorted(available)
+                hint = did_you_mean(name, known)
+                where = f"captured so far: {', '.join(known)}" if known else "nothing captured yet"
+                yield reader.problem(
+                    field_loc,
+                    f"{{{{ {name} }}}} is not captured by an earlier step{hint} ({where})",
+                )
+        available.update(step.capture)
+
+
+def _references(request: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    fields: list[tuple[str, Any]] = [
+        ("url", request.url),
+        ("headers", request.headers),
+        ("params", request.params),
+        ("body", request.body),
+        ("json", request.json_body),
+        ("form", request.form),
+    ]
+    for name, value in fields:
+        yield from _references_in(value, (*loc, name))
+
+
+def _references_in(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    if isinstance(value, str):
+        for match in TEMPLATE_REFERENCE.finditer(value):
+            yield loc, match.group(1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _references_in(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _references_in(item, (*loc, index))
+
+
+def default_config_path() -> Path:
+    """CONFIG when none is given: $E2ECHECK_CONFIG, then ./checks.yaml."""
+    return Path(os.environ.get("E2ECHECK_CONFIG") or "checks.yaml")

@@ -1,0 +1,69 @@
+"""What a run produces: one result per check. Alerting and reports read these;
+the engine knows nothing of PagerDuty.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from e2echeck.config.models import Check
+
+
+class Outcome(enum.StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # every control check failed: the checker itself is cut off
+    SKIPPED = "skipped"  # not started before the run's deadline
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check in one run (after its retries)."""
+
+    check: Check
+    outcome: Outcome
+    status_code: int | None = None
+    duration_ms: float = 0.0
+    attempts: int = 0
+    failures: list[str] = field(default_factory=list)
+    failed_step: str | None = None
+    method: str = "GET"
+    url: str = ""
+    body_excerpt: str = ""  # at most 2 KiB, of the response that failed
+    started_at: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        return self.check.name
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.OK
+
+    @property
+    def reason(self) -> str:
+        """The first failure reason, or '' for a passing check."""
+        return self.failures[0] if self.failures else ""
+
+
+@dataclass
+class RunResult:
+    """Every check's result, control checks included, in the file's order."""
+
+    results: list[CheckResult]
+    started_at: datetime
+    finished_at: datetime
+    connectivity_lost: bool = False  # every control check failed
+
+    @property
+    def duration_ms(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds() * 1000
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [r for r in self.results if r.outcome is Outcome.FAILED]
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome is outcome)
