@@ -4,21 +4,31 @@ that point at the user's mistake (file:line:column, field path, what was expecte
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from e2echeck.config._suggest import did_you_mean
 from e2echeck.config.interpolation import InterpolationError, Interpolator
-from e2echeck.config.models import TEMPLATE_REFERENCE, Check, Config
+from e2echeck.config.models import (
+    NAME_PATTERN,
+    TEMPLATE_REFERENCE,
+    UNRESOLVED_CONTEXT_KEY,
+    Config,
+)
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 500_000
+# Values reached again through an alias: generous for anchors of shared settings,
+# small enough that a "billion laughs" document fails in well under a second.
+MAX_ALIAS_VALUES = 100_000
 MAX_DEPTH = 64
 SUPPORTED_VERSION = 1
 RESERVED_DEDUP_KEYS = frozenset({"e2echeck-control"})
@@ -36,6 +46,10 @@ class Problem:
     path: str
     message: str
     severity: Literal["error", "warning"] = "error"
+
+    def __post_init__(self) -> None:
+        # One line per problem, whatever the YAML library or the value says.
+        object.__setattr__(self, "message", " ".join(self.message.split()))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
@@ -148,12 +162,15 @@ def check_config_text(
     if len(text) > MAX_FILE_BYTES:
         return _fail(source, "", f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")
     if isinstance(text, bytes):
-        if b"\x00" in text:
-            return _fail(source, "", "the file is binary, expected YAML text")
+        data = text
+        if b"\x00" in data:
+            line, column = _byte_position(data, data.index(b"\x00"))
+            return _fail(source, "", "the file is binary, expected YAML text", line, column)
         try:
-            text = text.decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            return _fail(source, "", f"the file is not UTF-8 text (byte {exc.start})")
+            line, column = _byte_position(data, exc.start)
+            return _fail(source, "", f"the file is not UTF-8 text (byte {exc.start})", line, column)
     interpolate = Interpolator(os.environ if env is None else env)
     reader = _PositionedReader(
         source, interpolate, strict_env=strict_env, defer_routing_keys=defer_routing_keys
@@ -161,25 +178,42 @@ def check_config_text(
     try:
         document = reader.read(text)
     except _ReadError as exc:
-        return LoadResult(source, None, [*reader.problems, exc.problem])
-    if reader.problems and any(p.severity == "error" for p in reader.problems):
-        return LoadResult(source, None, reader.problems)
+        return LoadResult(source, None, _sorted([*reader.problems, exc.problem]))
+    # Problems found while reading (duplicate keys, bad ${...}) do not stop the
+    # validation: every error of the file is reported in one go.
     problems = list(reader.problems)
     version_problem = _check_version(document, reader)
     if version_problem:
-        return LoadResult(source, None, [*problems, version_problem])
+        problems.append(version_problem)
+        if "version" in document:
+            # Another version's file: the rest would only be noise.
+            return LoadResult(source, None, _sorted(problems))
+        document = {**document, "version": SUPPORTED_VERSION}
+    context = {UNRESOLVED_CONTEXT_KEY: frozenset(reader.unresolved_values)}
+    config: Config | None = None
     try:
-        config = Config.model_validate(document)
+        config = Config.model_validate(document, context=context)
     except ValidationError as exc:
-        problems.extend(_from_validation_error(exc, document, reader))
-        return LoadResult(source, None, problems)
-    problems.extend(_semantic_problems(config, reader))
-    if any(p.severity == "error" for p in problems):
-        return LoadResult(source, None, problems)
+        already = [p for p in problems if p.severity == "error"]
+        problems.extend(_from_validation_error(exc, document, reader, already))
+    problems.extend(_semantic_problems(document, reader))
+    if config is None or any(p.severity == "error" for p in problems):
+        return LoadResult(source, None, _sorted(problems))
     config._source = source
     config._secrets = frozenset(interpolate.secrets)
     config._unset_routing_keys = tuple(reader.unset_routing_keys)
-    return LoadResult(source, config, problems)
+    return LoadResult(source, config, _sorted(problems))
+
+
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    line_start = before.rfind(b"\n") + 1
+    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    return before.count(b"\n") + 1, column
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line, p.column))
 
 
 def _fail(source: str, path: str, message: str, line: int = 1, column: int = 1) -> LoadResult:
@@ -192,14 +226,56 @@ def format_path(loc: Loc) -> str:
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
-        else:
+        elif _PLAIN_KEY.match(part):
             text += ("." if text else "") + part
+        else:
+            text += "[" + json.dumps(part) + "]"  # json["$.status"], headers["a b"]
     return text
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 class _ReadError(Exception):
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """PyYAML's composer recurses once per nesting level: stop it early, with a
+    position, instead of letting a deep document reach Python's recursion limit."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested deeper than {MAX_DEPTH} levels",
+                    cast(yaml.error.Mark, event.start_mark),
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+_PLAIN_TAGS = frozenset(
+    {
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:binary",
+    }
+)
+_COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"})
 
 
 class _PositionedReader:
@@ -224,10 +300,14 @@ class _PositionedReader:
         self.defer_routing_keys = defer_routing_keys or not strict_env
         # Routing keys may be unset: --no-alert needs none (the run command checks).
         self.unset_routing_keys: list[Problem] = []
+        # Strings still holding an unset ${VAR} (only when that is a warning).
+        self.unresolved_values: set[str] = set()
         self.values: dict[Loc, tuple[int, int]] = {}
         self.keys: dict[Loc, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self._nodes = 0
+        self._alias_values = 0
+        self._seen: set[int] = set()
         self._loader: yaml.SafeLoader | None = None
 
     def problem(self, loc: Loc, message: str, *, at_key: bool = False) -> Problem:
@@ -245,9 +325,9 @@ class _PositionedReader:
         return self.values.get((), (1, 1))
 
     def read(self, text: str) -> Any:
-        loader = yaml.SafeLoader(text)
-        self._loader = loader
         try:
+            loader = _DepthLimitedLoader(text)
+            self._loader = loader
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
@@ -257,11 +337,27 @@ class _PositionedReader:
             raise _ReadError(
                 Problem(self.source, mark.line + 1, mark.column + 1, "", message)
             ) from None
+        except yaml.reader.ReaderError as exc:
+            line, column = _line_column(text, exc.position)
+            raise _ReadError(
+                Problem(
+                    self.source,
+                    line,
+                    column,
+                    "",
+                    f"not valid YAML: the character {exc.character!r} is not allowed "
+                    "(control characters and binary data cannot appear in YAML)",
+                )
+            ) from None
         except yaml.YAMLError as exc:
             raise _ReadError(Problem(self.source, 1, 1, "", f"not valid YAML: {exc}")) from None
-        finally:
-            loader.dispose()
-        if node is None:
+        except RecursionError:  # pragma: no cover - the depth limit comes first
+            raise _ReadError(
+                Problem(self.source, 1, 1, "", f"nested deeper than {MAX_DEPTH} levels")
+            ) from None
+        if node is None or (
+            isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") and not node.value
+        ):
             raise _ReadError(
                 Problem(self.source, 1, 1, "", "the file is empty; expected version: 1 and checks")
             )
@@ -275,18 +371,31 @@ class _PositionedReader:
                     f"expected a mapping with version and checks at the top; got {_kind(node)}",
                 )
             )
-        return self._build(node, (), set())
+        try:
+            return self._build(node, (), set())
+        finally:
+            loader.dispose()
 
-    def _build(self, node: yaml.Node, loc: Loc, active: set[int]) -> Any:
+    def _count(self, node: yaml.Node, loc: Loc) -> None:
         self._nodes += 1
-        if self._nodes > MAX_NODES:
+        if id(node) in self._seen:
+            self._alias_values += 1
+        else:
+            self._seen.add(id(node))
+        if self._nodes > MAX_NODES or self._alias_values > MAX_ALIAS_VALUES:
             raise _ReadError(
                 self._at(
                     node,
                     loc,
-                    f"the document expands to more than {MAX_NODES:,} values (too many aliases?)",
+                    "aliases expand the document to too many values "
+                    f"(more than {MAX_ALIAS_VALUES:,} repeated); refusing an alias bomb",
                 )
+                if self._alias_values > MAX_ALIAS_VALUES
+                else self._at(node, loc, f"the document has more than {MAX_NODES:,} values")
             )
+
+    def _build(self, node: yaml.Node, loc: Loc, active: set[int]) -> Any:
+        self._count(node, loc)
         if len(loc) > MAX_DEPTH:
             raise _ReadError(self._at(node, loc, f"nested deeper than {MAX_DEPTH} levels"))
         if id(node) in active:
@@ -294,6 +403,8 @@ class _PositionedReader:
         self.values[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, loc)
+        if node.tag not in _COLLECTION_TAGS:
+            raise _ReadError(self._at(node, loc, f"unsupported YAML tag {node.tag!r}"))
         active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -305,10 +416,22 @@ class _PositionedReader:
 
     def _scalar(self, node: yaml.ScalarNode, loc: Loc) -> Any:
         assert self._loader is not None
-        try:
-            value = self._loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            raise _ReadError(self._at(node, loc, _yaml_message(exc))) from None
+        if node.tag not in _PLAIN_TAGS:
+            # Timestamps and the like: keep the text; the models decide.
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                value: Any = str(node.value)
+            else:
+                raise _ReadError(self._at(node, loc, f"unsupported YAML tag {node.tag!r}"))
+        else:
+            try:
+                value = self._loader.construct_object(node, deep=True)
+            except yaml.YAMLError as exc:
+                raise _ReadError(self._at(node, loc, _yaml_message(exc))) from None
+            except (ValueError, ArithmeticError) as exc:
+                # e.g. an integer of more than 4300 digits, or "!!int abc".
+                message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                self.problems.append(self._at(node, loc, f"unreadable value: {message}"))
+                return str(node.value)
         if isinstance(value, str):
             try:
                 value = self.interpolate(value)
@@ -318,13 +441,10 @@ class _PositionedReader:
                 value = self._unset(node, loc, value)
         elif isinstance(value, bytes):
             self.problems.append(self._at(node, loc, "binary values are not supported"))
-        elif not isinstance(value, int | float | bool | type(None)):
-            # Timestamps and the like: keep the text; the models decide.
-            value = node.value
         return value
 
     def _unset(self, node: yaml.ScalarNode, loc: Loc, value: str) -> str | None:
-        names = ", ".join(self.interpolate.unset)
+        names = ", ".join(dict.fromkeys(self.interpolate.unset))
         self.interpolate.unset.clear()
         message = f"environment variable {names} is not set"
         if loc and loc[-1] == "routing_key" and self.defer_routing_keys:
@@ -338,6 +458,7 @@ class _PositionedReader:
                 self._at(node, loc, f"{message} (set it, or give a default: ${{{first}:-value}})")
             )
         else:
+            self.unresolved_values.add(value)
             self.problems.append(replace(self._at(node, loc, message), severity="warning"))
         return value
 
@@ -349,7 +470,9 @@ class _PositionedReader:
                 merged.update(self._merge_sources(value_node, loc, active))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _ReadError(self._at(key_node, loc, "a key must be a plain value"))
+                raise _ReadError(
+                    self._at(key_node, loc, "a key must be a plain value, not a list or mapping")
+                )
             key = str(key_node.value)
             key_loc = (*loc, key)
             if key in result:
@@ -370,13 +493,25 @@ class _PositionedReader:
         for source in sources:
             if not isinstance(source, yaml.MappingNode):
                 raise _ReadError(self._at(source, loc, "'<<' merges mappings only"))
-            for key, value in self._mapping(source, loc, active).items():
-                merged.setdefault(key, value)
+            if id(source) in active:
+                raise _ReadError(self._at(source, loc, "an alias refers to itself"))
+            self._count(source, loc)
+            active.add(id(source))
+            try:
+                for key, value in self._mapping(source, loc, active).items():
+                    merged.setdefault(key, value)
+            finally:
+                active.discard(id(source))
         return merged
 
     def _at(self, node: yaml.Node, loc: Loc, message: str) -> Problem:
         mark = node.start_mark
         return Problem(self.source, mark.line + 1, mark.column + 1, format_path(loc), message)
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
@@ -397,7 +532,9 @@ def _kind(node: yaml.Node) -> str:
 
 def _check_version(document: dict[str, Any], reader: _PositionedReader) -> Problem | None:
     if "version" not in document:
-        return reader.problem((), "missing 'version: 1' at the top of the file")
+        return reader.problem(
+            ("version",), "required field 'version' is missing; expected version: 1"
+        )
     version = document["version"]
     if version != SUPPORTED_VERSION or isinstance(version, bool):
         return reader.problem(
@@ -408,77 +545,145 @@ def _check_version(document: dict[str, Any], reader: _PositionedReader) -> Probl
 
 
 def _from_validation_error(
-    exc: ValidationError, document: Any, reader: _PositionedReader
+    exc: ValidationError,
+    document: Any,
+    reader: _PositionedReader,
+    already: list[Problem] | None = None,
 ) -> list[Problem]:
+    errors = exc.errors(include_url=False)
+    located = [(error, _data_loc(error["loc"], document)) for error in errors]
+    # "unknown key 'pth'; did you mean "path"?" already says that path is missing.
+    suggested = {
+        (*loc[:-1], hint)
+        for error, loc in located
+        if error["type"] == "extra_forbidden" and loc
+        for hint in [_closest_key(loc)]
+        if hint
+    }
+    taken = [p.path for p in already or []]
     problems: list[Problem] = []
     seen: set[tuple[Loc, str]] = set()
-    for error in exc.errors(include_url=False):
-        loc = _data_loc(error["loc"], document)
+    for error, loc in located:
+        if error["type"] == "missing" and loc in suggested:
+            continue
+        at_key = error["type"] == "extra_forbidden" or error["loc"][-1:] == ("[key]",)
+        ctx = error.get("ctx") or {}
+        if error["type"] == "conflicting_fields" and ctx.get("field"):
+            loc = (*loc, str(ctx["field"]))
+            at_key = True
+        path = format_path(loc)
+        if any(path == t or path.startswith((t + ".", t + "[")) for t in taken if t):
+            continue  # the reader already reported this value
         message = _message(error, loc)
         if (loc, message) in seen:
             continue
         seen.add((loc, message))
-        problems.append(reader.problem(loc, message, at_key=error["type"] == "extra_forbidden"))
+        problems.append(reader.problem(loc, message, at_key=at_key))
     return problems
+
+
+def _closest_key(loc: Loc) -> str | None:
+    from e2echeck.config._suggest import closest
+
+    return closest(str(loc[-1]), _known_keys(loc[:-1]))
 
 
 def _data_loc(raw: tuple[Any, ...], document: Any) -> Loc:
     """Drop the parts of pydantic's location that are not in the data (union tags)."""
     loc: list[str | int] = []
     node = document
-    for part in raw:
+    for index, part in enumerate(raw):
+        last = index == len(raw) - 1
         if isinstance(node, dict) and isinstance(part, str) and part in node:
             node = node[part]
             loc.append(part)
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
             loc.append(part)
-        elif isinstance(node, dict) and isinstance(part, str) and part == raw[-1]:
+        elif isinstance(node, dict) and isinstance(part, str) and last and part != "[key]":
             loc.append(part)  # a missing or unknown key: name it
             node = None
     return tuple(loc)
 
 
+def _plural(count: Any, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+_PATTERN_HELP = {
+    NAME_PATTERN: "letters, digits, '.', '_' and '-' only",
+}
+
+
 def _message(error: Any, loc: Loc) -> str:
     kind = error["type"]
     value = error.get("input")
+    ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
         key = str(loc[-1]) if loc else "?"
         known = _known_keys(loc[:-1])
         hint = did_you_mean(key, known)
-        return (
-            f"unknown key {key!r}{hint}"
-            if hint
-            else (
-                f"unknown key {key!r}; expected one of {', '.join(sorted(known))}"
-                if known
-                else f"unknown key {key!r}"
-            )
-        )
+        if hint:
+            return f"unknown key {key!r}{hint}"
+        if known:
+            return f"unknown key {key!r}; expected one of {', '.join(sorted(known))}"
+        return f"unknown key {key!r}"
     if kind == "missing":
         return f"required field {str(loc[-1])!r} is missing" if loc else "required field missing"
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
             return message[len(prefix) :]
+    if kind == "conflicting_fields":
+        return message
+    got = _describe(value)
     if kind == "literal_error":
         expected = message.removeprefix("Input should be ")
         return f"expected {expected}; got {value!r}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"expected a mapping; got {got}"
+    if kind == "list_type":
+        return f"expected a list; got {got}"
+    if kind == "string_type":
+        hint = " (quote it)" if isinstance(value, int | float | bool) else ""
+        return f"expected a string; got {got}{hint}"
+    if kind in ("int_type", "int_parsing"):
+        return f"expected a whole number; got {got}"
+    if kind == "int_from_float":
+        return f"expected a whole number; got {got}"
+    if kind in ("float_type", "float_parsing", "finite_number"):
+        return f"expected a number; got {got}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected true or false; got {got}"
+    if kind == "greater_than_equal":
+        return f"expected {ctx.get('ge')} or more; got {got}"
+    if kind == "less_than_equal":
+        return f"expected {ctx.get('le')} or less; got {got}"
+    if kind == "string_too_long":
+        length = len(value) if isinstance(value, str) else "?"
+        return f"expected at most {_plural(ctx.get('max_length'), 'character')}; got {length}"
+    if kind == "string_too_short":
+        return f"expected at least {_plural(ctx.get('min_length'), 'character')}; got {got}"
+    if kind == "too_short":
+        return f"expected at least {_plural(ctx.get('min_length'), 'item')}; got {got}"
+    if kind == "too_long":
+        return f"expected at most {_plural(ctx.get('max_length'), 'item')}; got {got}"
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        return f"expected {_PATTERN_HELP.get(pattern, f'text matching {pattern}')}; got {got}"
     message = message.replace("Input should be", "expected").replace(
         "Input should have", "expected"
     )
-    if kind in ("model_type", "dict_type"):
-        return f"expected a mapping; got {_describe(value)}"
-    if kind == "list_type":
-        return f"expected a list; got {_describe(value)}"
-    return f"{message}; got {_describe(value)}"
+    return f"{message}; got {got}"
 
 
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
-        return "a mapping"
+        return "a mapping" if value else "an empty mapping"
     if isinstance(value, list):
-        return "a list"
+        return f"a list of {_plural(len(value), 'item')}" if value else "an empty list"
+    if value is None:
+        return "nothing (null)"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -488,10 +693,16 @@ def _known_keys(loc: Loc) -> list[str]:
     from e2echeck.config import models
 
     model: type[BaseModel] | None = Config
+    in_capture = False
     for part in loc:
         if model is None:
             return []
         if isinstance(part, int):
+            continue
+        if in_capture:
+            return ["header", "regex"]
+        if part == "capture" and model is models.Step:
+            in_capture = True
             continue
         if model is models.Check and part == "steps":
             model = models.Step
@@ -514,52 +725,73 @@ def _known_keys(loc: Loc) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items()]
 
 
-def _semantic_problems(config: Config, reader: _PositionedReader) -> Iterator[Problem]:
-    """The rules that span several fields: unique names and keys, capture references."""
+def _semantic_problems(document: Any, reader: _PositionedReader) -> Iterator[Problem]:
+    """The rules that span several fields: unique names and keys, capture references.
+
+    They read the raw document, so they are reported even when a field elsewhere
+    is invalid: `validate` shows every error of a file in one go.
+    """
+    checks = document.get("checks") if isinstance(document, dict) else None
+    if not isinstance(checks, list):
+        return
     names: dict[str, int] = {}
     dedup_keys: dict[str, int] = {}
-    for index, check in enumerate(config.checks):
+    for index, check in enumerate(checks):
+        if not isinstance(check, dict):
+            continue
         loc: Loc = ("checks", index)
-        if check.name in names:
-            first = names[check.name]
+        name = check.get("name")
+        name = name if isinstance(name, str) else None
+        duplicate_name = name is not None and name in names
+        if name is not None and duplicate_name:
             yield reader.problem(
                 (*loc, "name"),
-                f"duplicate check name {check.name!r} (also checks[{first}])",
+                f"duplicate check name {name!r} (also checks[{names[name]}]); names are unique",
             )
-        else:
-            names[check.name] = index
-        key = check.effective_dedup_key
-        key_loc = (*loc, "dedup_key") if check.dedup_key else (*loc, "name")
-        if key in RESERVED_DEDUP_KEYS:
+        elif name is not None:
+            names[name] = index
+        own_key = check.get("dedup_key")
+        own_key = own_key if isinstance(own_key, str) and own_key else None
+        key = own_key or name
+        key_loc = (*loc, "dedup_key") if own_key else (*loc, "name")
+        if key is None or (duplicate_name and own_key is None):
+            pass  # the same mistake as the duplicate name: one message is enough
+        elif key in RESERVED_DEDUP_KEYS:
             yield reader.problem(key_loc, f"dedup key {key!r} is reserved for e2echeck itself")
         elif key in dedup_keys:
-            first = dedup_keys[key]
             yield reader.problem(
                 key_loc,
-                f"dedup key {key!r} is also used by checks[{first}]; two checks sharing a "
-                "dedup key would trigger and resolve the same alert",
+                f"dedup key {key!r} is also used by checks[{dedup_keys[key]}]; two checks "
+                "sharing a dedup key would trigger and resolve the same alert",
             )
         else:
             dedup_keys[key] = index
         yield from _reference_problems(check, loc, reader)
 
 
-def _reference_problems(check: Check, loc: Loc, reader: _PositionedReader) -> Iterator[Problem]:
-    if not check.steps:
+def _reference_problems(
+    check: dict[str, Any], loc: Loc, reader: _PositionedReader
+) -> Iterator[Problem]:
+    steps = check.get("steps")
+    if not isinstance(steps, list):
         for field_loc, name in _references(check, loc):
             yield reader.problem(
                 field_loc,
                 f"{{{{ {name} }}}} refers to a captured value, but only the steps of a "
-                "scenario can capture",
+                "scenario capture values; use ${VAR} for the environment",
             )
         return
     available: set[str] = set()
     step_names: set[str] = set()
-    for index, step in enumerate(check.steps):
+    for index, step in enumerate(steps):
+        if not isinstance(step, dict):
+            continue
         step_loc = (*loc, "steps", index)
-        if step.name in step_names:
-            yield reader.problem((*step_loc, "name"), f"duplicate step name {step.name!r}")
-        step_names.add(step.name)
+        step_name = step.get("name")
+        if isinstance(step_name, str) and step_name in step_names:
+            yield reader.problem((*step_loc, "name"), f"duplicate step name {step_name!r}")
+        if isinstance(step_name, str):
+            step_names.add(step_name)
         for field_loc, name in _references(step, step_loc):
             if name not in available:
                 known = sorted(available)
@@ -569,20 +801,15 @@ def _reference_problems(check: Check, loc: Loc, reader: _PositionedReader) -> It
                     field_loc,
                     f"{{{{ {name} }}}} is not captured by an earlier step{hint} ({where})",
                 )
-        available.update(step.capture)
+        capture = step.get("capture")
+        if isinstance(capture, dict):
+            available.update(str(key) for key in capture)
 
 
-def _references(request: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
-    fields: list[tuple[str, Any]] = [
-        ("url", request.url),
-        ("headers", request.headers),
-        ("params", request.params),
-        ("body", request.body),
-        ("json", request.json_body),
-        ("form", request.form),
-    ]
-    for name, value in fields:
-        yield from _references_in(value, (*loc, name))
+def _references(request: dict[str, Any], loc: Loc) -> Iterator[tuple[Loc, str]]:
+    for name in ("url", "headers", "params", "body", "json", "form"):
+        if name in request:
+            yield from _references_in(request[name], (*loc, name))
 
 
 def _references_in(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:

@@ -7,18 +7,25 @@ check that silently asserts less than its author thinks.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
+    ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from e2echeck import __version__
 from e2echeck.config.types import Duration, StatusSpec
@@ -41,9 +48,18 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 
-def _check_url(value: str) -> str:
+ENV_REFERENCE = re.compile(r"\$\{[^}]*\}")
+UNRESOLVED_CONTEXT_KEY = "unresolved_values"
+
+
+def _check_url(value: str, info: ValidationInfo | None = None) -> str:
     # A capture reference may stand for any part; check the rest of the URL.
     probe = TEMPLATE_REFERENCE.sub("x", value)
+    context = info.context if info is not None else None
+    if isinstance(context, dict) and value in context.get(UNRESOLVED_CONTEXT_KEY, ()):
+        # `e2echeck validate` without the environment: ${BASE_URL}/health stands
+        # for some URL; check what can be checked, the rest is a warning already.
+        probe = ENV_REFERENCE.sub(lambda m: "https://env.invalid" if m.start() == 0 else "x", probe)
     parts = urlsplit(probe)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"expected an absolute http:// or https:// URL; got {value!r}")
@@ -74,47 +90,91 @@ class JsonAssertion:
     value: Any
 
 
-def _parse_json_assertions(value: Any) -> dict[str, JsonAssertion]:
-    if not isinstance(value, dict):
-        raise ValueError("expected a mapping of JSONPath to a value or {operator: value}")
-    parsed: dict[str, JsonAssertion] = {}
-    for path, expected in value.items():
-        if not isinstance(path, str) or not path.startswith("$"):
-            raise ValueError(f"expected a JSONPath starting with '$'; got {path!r}")
-        _check_jsonpath(path)
-        parsed[path] = _parse_json_operand(path, expected)
-    return parsed
+def _check_json_path_key(path: str) -> str:
+    if not path.startswith("$"):
+        raise ValueError(f"expected a JSONPath starting with '$'; got {path!r}")
+    return _check_jsonpath(path)
 
 
-def _parse_json_operand(path: str, expected: Any) -> JsonAssertion:
+def _parse_json_operand(expected: Any) -> JsonAssertion:
+    """A literal (equality) or {operator: operand}; the path is filled in later."""
+    path = ""
+    if isinstance(expected, JsonAssertion):
+        return expected
     if not isinstance(expected, dict):
         return JsonAssertion(path, "eq", expected)
     if len(expected) != 1:
         raise ValueError(
-            f"{path}: expected one operator ({', '.join(JSON_OPERATORS)}); "
-            f"to compare with an object, write {{eq: {{...}}}}"
+            f"expected one operator ({', '.join(JSON_OPERATORS)}), got {len(expected)} keys; "
+            "to compare with an object, write {eq: {...}}"
         )
     ((op, operand),) = expected.items()
     if op not in JSON_OPERATORS:
         from e2echeck.config._suggest import did_you_mean
 
         raise ValueError(
-            f"{path}: unknown operator {op!r}{did_you_mean(str(op), JSON_OPERATORS)}; "
+            f"unknown operator {op!r}{did_you_mean(str(op), JSON_OPERATORS)}; "
             f"expected one of {', '.join(JSON_OPERATORS)}"
         )
     if op in ("gt", "ge", "lt", "le") and (
         isinstance(operand, bool) or not isinstance(operand, int | float | str)
     ):
-        raise ValueError(f"{path}: {op} needs a number or a string; got {operand!r}")
+        raise ValueError(f"{op} needs a number or a string; got {operand!r}")
     if op == "matches":
         if not isinstance(operand, str):
-            raise ValueError(f"{path}: matches needs a regular expression; got {operand!r}")
+            raise ValueError(f"matches needs a regular expression; got {operand!r}")
         _check_regex(operand)
     if op == "exists" and not isinstance(operand, bool):
-        raise ValueError(f"{path}: exists needs true or false; got {operand!r}")
+        raise ValueError(f"exists needs true or false; got {operand!r}")
     if op == "type" and operand not in JSON_TYPES:
-        raise ValueError(f"{path}: type needs one of {', '.join(JSON_TYPES)}; got {operand!r}")
+        raise ValueError(f"type needs one of {', '.join(JSON_TYPES)}; got {operand!r}")
     return JsonAssertion(path, str(op), operand)
+
+
+def _json_operator_schema() -> dict[str, Any]:
+    scalar = {"type": ["string", "number", "boolean"]}
+    ops: dict[str, Any] = {
+        "eq": {"description": "Equal to this value."},
+        "ne": {"description": "Not equal to this value."},
+        "gt": {**scalar, "description": "Greater than this number (or string)."},
+        "ge": {**scalar, "description": "Greater than or equal to this number (or string)."},
+        "lt": {**scalar, "description": "Less than this number (or string)."},
+        "le": {**scalar, "description": "Less than or equal to this number (or string)."},
+        "contains": {"description": "The string contains this text, or the array this item."},
+        "matches": {
+            "type": "string",
+            "description": "The string matches this regular expression (search).",
+        },
+        "exists": {"type": "boolean", "description": "The path selects something (or nothing)."},
+        "type": {
+            "enum": list(JSON_TYPES),
+            "description": "The JSON type of the selected value.",
+        },
+    }
+    return {
+        "anyOf": [
+            {
+                "type": ["string", "number", "integer", "boolean", "null", "array"],
+                "description": "A literal: the selected value must equal it.",
+            },
+            {
+                "type": "object",
+                "properties": ops,
+                "additionalProperties": False,
+                "minProperties": 1,
+                "maxProperties": 1,
+                "description": "One operator and its operand, e.g. {gt: 1}.",
+            },
+        ]
+    }
+
+
+JsonPathKey = Annotated[str, AfterValidator(_check_json_path_key)]
+JsonOperand = Annotated[
+    JsonAssertion,
+    BeforeValidator(_parse_json_operand),
+    WithJsonSchema(_json_operator_schema()),
+]
 
 
 class Expect(_Model):
@@ -133,9 +193,10 @@ class Expect(_Model):
     body_matches: str | None = Field(
         default=None, description="A regular expression that must match somewhere in the body."
     )
-    json_assertions: dict[str, Any] = Field(
+    json_assertions: dict[JsonPathKey, JsonOperand] = Field(
         default_factory=dict,
         alias="json",
+        json_schema_extra={"propertyNames": {"pattern": r"^\$"}},
         description=(
             "JSONPath mapped to a literal (equality) or to one operator: "
             + ", ".join(JSON_OPERATORS)
@@ -166,10 +227,10 @@ class Expect(_Model):
     def _valid_regex(cls, value: str | None) -> str | None:
         return None if value is None else _check_regex(value)
 
-    @field_validator("json_assertions", mode="before")
+    @field_validator("json_assertions")
     @classmethod
-    def _valid_json_assertions(cls, value: Any) -> Any:
-        return _parse_json_assertions(value)
+    def _name_json_assertions(cls, value: dict[str, JsonAssertion]) -> dict[str, JsonAssertion]:
+        return {path: replace(assertion, path=path) for path, assertion in value.items()}
 
     @property
     def json_checks(self) -> list[JsonAssertion]:
@@ -192,10 +253,87 @@ class RegexCapture(_Model):
         return value
 
 
+_CAPTURE_HELP = 'a JSONPath such as "$.id", {header: Name} or {regex: pattern}'
+
+
+def _check_capture_name(name: str) -> str:
+    if not re.match(CAPTURE_NAME_PATTERN, name):
+        raise ValueError(
+            "expected a capture name of letters, digits and _, not starting with a digit; "
+            f"got {name!r}"
+        )
+    return name
+
+
+def _check_capture_path(path: str) -> str:
+    if not path.startswith("$"):
+        raise ValueError(f"expected {_CAPTURE_HELP}; got {path!r}")
+    return _check_jsonpath(path)
+
+
+def _precheck_capture(value: Any) -> Any:
+    """One clear message for a capture that is none of the three kinds."""
+    if isinstance(value, str | HeaderCapture | RegexCapture):
+        return value
+    if not isinstance(value, dict):
+        raise ValueError(f"expected {_CAPTURE_HELP}; got {value!r}")
+    kinds = [key for key in ("header", "regex") if key in value]
+    if len(kinds) > 1:
+        raise ValueError("give one of header or regex, not both")
+    if not kinds:
+        from e2echeck.config._suggest import did_you_mean
+
+        keys = [str(key) for key in value]
+        hint = did_you_mean(keys[0], ("header", "regex")) if keys else ""
+        got = f"unknown key {keys[0]!r}{hint}; " if keys else ""
+        raise ValueError(f"{got}expected {_CAPTURE_HELP}")
+    return value
+
+
+def _capture_kind(value: Any) -> str:
+    # Tags in <> never collide with a key of the data (error locations hold both).
+    if isinstance(value, HeaderCapture):
+        return "<header>"
+    if isinstance(value, RegexCapture):
+        return "<regex>"
+    if isinstance(value, dict):
+        return "<regex>" if "regex" in value else "<header>"
+    return "<jsonpath>"
+
+
+CaptureName = Annotated[str, AfterValidator(_check_capture_name)]
 Capture = Annotated[
-    str | HeaderCapture | RegexCapture,
+    Annotated[
+        str,
+        AfterValidator(_check_capture_path),
+        WithJsonSchema(
+            {"type": "string", "pattern": r"^\$", "description": 'A JSONPath, e.g. "$.id".'}
+        ),
+        Tag("<jsonpath>"),
+    ]
+    | Annotated[HeaderCapture, Tag("<header>")]
+    | Annotated[RegexCapture, Tag("<regex>")],
+    Discriminator(_capture_kind),
+    BeforeValidator(_precheck_capture),
     Field(description='A JSONPath ("$.id"), {header: Name}, or {regex: pattern}.'),
 ]
+
+ParamScalar = str | int | float | bool
+
+
+def _check_param(value: Any) -> Any:
+    scalar = (str, int, float, bool)
+    if isinstance(value, scalar) or (
+        isinstance(value, list) and all(isinstance(item, scalar) for item in value)
+    ):
+        return value
+    kind = "a mapping" if isinstance(value, dict) else repr(value)
+    if isinstance(value, list):
+        kind = "a list with a mapping, list or null in it"
+    raise ValueError(f"expected a string, number, boolean, or a list of them; got {kind}")
+
+
+ParamValue = Annotated[ParamScalar | list[ParamScalar], BeforeValidator(_check_param)]
 
 
 class _Request(_Model):
@@ -204,7 +342,7 @@ class _Request(_Model):
     method: Method = Field(default="GET", description="HTTP method.")
     url: str | None = Field(default=None, description="Absolute http:// or https:// URL.")
     headers: dict[str, str] = Field(default_factory=dict, description="Request headers.")
-    params: dict[str, str | int | float | bool | list[str | int | float | bool]] = Field(
+    params: dict[str, ParamValue] = Field(
         default_factory=dict, description="Query string parameters."
     )
     body: str | None = Field(default=None, description="A raw request body.")
@@ -219,8 +357,8 @@ class _Request(_Model):
 
     @field_validator("url")
     @classmethod
-    def _valid_url(cls, value: str | None) -> str | None:
-        return None if value is None else _check_url(value)
+    def _valid_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _check_url(value, info)
 
     @model_validator(mode="after")
     def _one_body(self) -> _Request:
@@ -234,7 +372,11 @@ class _Request(_Model):
             if value is not None
         ]
         if len(given) > 1:
-            raise ValueError(f"give at most one of body, json, form; got {', '.join(given)}")
+            raise PydanticCustomError(
+                "conflicting_fields",
+                "give at most one of body, json, form; got {fields}",
+                {"fields": ", ".join(given), "field": given[1]},
+            )
         return self
 
 
@@ -242,28 +384,12 @@ class Step(_Request):
     """One request of a multi-step scenario."""
 
     name: str = Field(pattern=NAME_PATTERN, description="The step's name, shown when it fails.")
-    url: str = Field(
-        description="Absolute URL; may use {{ capture }} from earlier steps."
-    )
-    capture: dict[str, Capture] = Field(
+    url: str = Field(description="Absolute URL; may use {{ capture }} from earlier steps.")
+    capture: dict[CaptureName, Capture] = Field(
         default_factory=dict,
         description="Values to keep for later steps, read as {{ name }}.",
+        json_schema_extra={"propertyNames": {"pattern": CAPTURE_NAME_PATTERN}},
     )
-
-    @field_validator("capture")
-    @classmethod
-    def _capture_names(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name, spec in value.items():
-            if not re.match(CAPTURE_NAME_PATTERN, name):
-                raise ValueError(f"capture name {name!r} must be letters, digits and _")
-            if isinstance(spec, str):
-                if not spec.startswith("$"):
-                    raise ValueError(
-                        f"capture {name!r}: expected a JSONPath starting with '$', "
-                        "{header: Name} or {regex: pattern}"
-                    )
-                _check_jsonpath(spec)
-        return value
 
 
 class _Overridable(_Model):
@@ -348,9 +474,11 @@ class Check(_Request, _Overridable):
                 if key in data
             ]
             if request_fields:
-                raise ValueError(
+                raise PydanticCustomError(
+                    "conflicting_fields",
                     "a check has either request fields or steps, never both; "
-                    f"move {', '.join(request_fields)} into a step"
+                    "move {fields} into a step",
+                    {"fields": ", ".join(request_fields), "field": request_fields[0]},
                 )
         elif isinstance(data, dict) and "url" not in data:
             raise ValueError("a check needs a url (a single request) or steps (a scenario)")
@@ -390,8 +518,8 @@ class PagerDutyConfig(_Model):
 
     @field_validator("events_url", "client_url")
     @classmethod
-    def _valid_url(cls, value: str | None) -> str | None:
-        return None if value is None else _check_url(value)
+    def _valid_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _check_url(value, info)
 
     @property
     def enqueue_url(self) -> str:
@@ -415,8 +543,8 @@ class HeartbeatConfig(_Model):
 
     @field_validator("url")
     @classmethod
-    def _valid_url(cls, value: str) -> str:
-        return _check_url(value)
+    def _valid_url(cls, value: str, info: ValidationInfo) -> str:
+        return _check_url(value, info)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Each is parsed once, at load time, into a plain Python value, so a typo such as
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any
 
@@ -21,6 +22,8 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f'expected a duration such as "250ms", "10s" or "1m"; got {value!r}')
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite duration; got {value!r}")
         if value < 0:
             raise ValueError(f"expected a duration of 0 or more; got {value!r}")
         return float(value)
