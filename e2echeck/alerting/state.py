@@ -1,0 +1,282 @@
+"""Alert state between runs: a JSON document in a file or an S3 object.
+
+Per dedup key it holds the alert's state as last decided (open / resolved), the
+consecutive failed and passed runs, and the events not yet delivered. Format:
+
+    {"version": 1, "updated_at": "2026-11-27T10:05:00+00:00",
+     "alerts": {"api-health": {"check": "api-health", "state": "open",
+                               "consecutive_failures": 2, "consecutive_successes": 0,
+                               "changed_at": "...", "undelivered": [<event>, ...]}}}
+
+Events are stored as sent minus the routing key (a secret never written here);
+delivery looks the key up again from the config.
+
+Undelivered events: at most one per dedup key, the newest. A newer event for
+the same key supersedes an older undelivered one: PagerDuty only needs the
+alert's latest state, and sending a stale trigger followed by its resolve would
+page someone for an incident that is already over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from e2echeck.alerting.events import Event, Signal
+
+STATE_VERSION = 1
+AlertStatus = Literal["open", "resolved"]
+
+
+class StateError(Exception):
+    """The state cannot be read or written; the message says why."""
+
+
+@dataclass
+class AlertState:
+    check: str | None = None
+    state: AlertStatus | None = None  # None: never decided (a new dedup key)
+    consecutive_failures: int = 0
+    consecutive_successes: int = 0
+    changed_at: str | None = None
+    undelivered: list[Event] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "state": self.state,
+            "consecutive_failures": self.consecutive_failures,
+            "consecutive_successes": self.consecutive_successes,
+            "changed_at": self.changed_at,
+            "undelivered": [event.to_json() for event in self.undelivered],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> AlertState:
+        if not isinstance(data, dict):
+            raise ValueError("expected an object")
+        state = data.get("state")
+        if state not in ("open", "resolved", None):
+            raise ValueError(f"unknown state {state!r}")
+        counts = [data.get("consecutive_failures", 0), data.get("consecutive_successes", 0)]
+        if any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in counts):
+            raise ValueError("consecutive counts must be whole numbers")
+        undelivered = data.get("undelivered", [])
+        if not isinstance(undelivered, list):
+            raise ValueError("undelivered must be a list")
+        check, changed = data.get("check"), data.get("changed_at")
+        return cls(
+            check=check if isinstance(check, str) else None,
+            state=state,
+            consecutive_failures=counts[0],
+            consecutive_successes=counts[1],
+            changed_at=changed if isinstance(changed, str) else None,
+            undelivered=[Event.from_json(item) for item in undelivered],
+        )
+
+
+@dataclass
+class State:
+    alerts: dict[str, AlertState] = field(default_factory=dict)
+    updated_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": STATE_VERSION,
+            "updated_at": self.updated_at,
+            "alerts": {key: alert.to_json() for key, alert in sorted(self.alerts.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> State:
+        """StateError when `data` is not a state document this version understands."""
+        if not isinstance(data, dict):
+            raise StateError("not a state document (expected a JSON object)")
+        if data.get("version") != STATE_VERSION:
+            raise StateError(f"unsupported state version {data.get('version')!r}")
+        alerts = data.get("alerts")
+        if not isinstance(alerts, dict):
+            raise StateError("not a state document (no 'alerts' object)")
+        parsed: dict[str, AlertState] = {}
+        for key, value in alerts.items():
+            try:
+                parsed[key] = AlertState.from_json(value)
+            except ValueError as exc:
+                raise StateError(f"alerts[{key!r}]: {exc}") from None
+        updated = data.get("updated_at")
+        return cls(parsed, updated if isinstance(updated, str) else None)
+
+    def encode(self) -> bytes:
+        return (json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n").encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> State:
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise StateError(f"not valid JSON ({exc})") from None
+        return cls.from_json(data)
+
+
+def advance(
+    alert: AlertState,
+    signal: Signal,
+    failure_threshold: int,
+    success_threshold: int,
+    now: str,
+) -> tuple[Literal["trigger", "resolve", "none"], str]:
+    """Count one run's signal; (the event to send, why none) per the thresholds.
+
+    An event goes out only when the alert's state changes. A dedup key seen for
+    the first time passing is resolved once (harmless when nothing is open; it
+    closes an alert left open when the state was lost or newly enabled).
+    """
+    if signal == "fail":
+        alert.consecutive_failures += 1
+        alert.consecutive_successes = 0
+        if alert.state == "open":
+            return "none", "no change (alert open)"
+        if alert.consecutive_failures < failure_threshold:
+            return "none", f"held (threshold {alert.consecutive_failures}/{failure_threshold})"
+        alert.state, alert.changed_at = "open", now
+        return "trigger", ""
+    alert.consecutive_successes += 1
+    alert.consecutive_failures = 0
+    if alert.state == "resolved":
+        return "none", "no change (alert resolved)"
+    if alert.state == "open" and alert.consecutive_successes < success_threshold:
+        return "none", f"held (threshold {alert.consecutive_successes}/{success_threshold})"
+    alert.state, alert.changed_at = "resolved", now
+    return "resolve", ""
+
+
+class StateStore(Protocol):
+    location: str
+
+    def load(self) -> State: ...
+
+    def save(self, state: State) -> None: ...
+
+
+def open_store(location: str) -> StateStore:
+    if location.startswith("s3://"):
+        return S3StateStore(location)
+    return FileStateStore(location)
+
+
+class FileStateStore:
+    """A local JSON file, replaced atomically: a crash leaves the old or the new file."""
+
+    def __init__(self, location: str | os.PathLike[str]) -> None:
+        self.path = Path(location)
+        self.location = os.fspath(location)
+
+    def load(self) -> State:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return State()  # the first run
+        except OSError as exc:
+            raise StateError(f"cannot read: {exc.strerror or exc}") from None
+        return State.decode(raw)
+
+    def save(self, state: State) -> None:
+        directory = self.path.parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(
+                dir=directory, prefix=f".{self.path.name}.", suffix=".tmp"
+            )
+        except OSError as exc:
+            raise StateError(f"cannot write in {directory}: {exc.strerror or exc}") from None
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(state.encode())
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, self.path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise StateError(f"cannot write: {exc.strerror or exc}") from None
+        _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); best effort elsewhere."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class S3StateStore:
+    """s3://bucket/key through boto3 (the `aws` extra; the Lambda runtime ships it).
+
+    A PUT replaces an S3 object atomically, so no temporary object is needed.
+    """
+
+    def __init__(self, location: str, client: Any = None) -> None:
+        bucket, _, key = location.removeprefix("s3://").partition("/")
+        if not bucket or not key:
+            raise StateError(f"expected s3://bucket/key; got {location!r}")
+        self.location, self.bucket, self.key = location, bucket, key
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            try:
+                boto3 = importlib.import_module("boto3")
+            except ImportError:
+                raise StateError("s3:// state needs boto3: pip install 'e2echeck[aws]'") from None
+            self._client = boto3.client("s3")
+        return self._client
+
+    def load(self) -> State:
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=self.key)
+            raw = answer["Body"].read()
+        except StateError:
+            raise
+        except Exception as exc:  # botocore's errors: credentials, region, network
+            if _s3_not_found(exc):
+                return State()
+            raise StateError(f"cannot read: {type(exc).__name__}: {exc}") from None
+        return State.decode(raw)
+
+    def save(self, state: State) -> None:
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self.key,
+                Body=state.encode(),
+                ContentType="application/json",
+            )
+        except StateError:
+            raise
+        except Exception as exc:
+            raise StateError(f"cannot write: {type(exc).__name__}: {exc}") from None
+
+
+def _s3_not_found(exc: Exception) -> bool:
+    response = getattr(exc, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return code in ("NoSuchKey", "404", "NotFound") or type(exc).__name__ == "NoSuchKey"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()

@@ -1,0 +1,264 @@
+"""A local fake of PagerDuty's Events API v2 (`POST /v2/enqueue`) on 127.0.0.1.
+
+It answers the way PagerDuty documents it:
+- 202 {"status": "success", "message": "Event processed", "dedup_key": ...}, with a
+  generated dedup_key for a trigger that has none;
+- 400 {"status": "invalid event", "message": "Event object is invalid", "errors": [...]}
+  for a missing or malformed routing_key, a bad event_action, a dedup_key over 255
+  characters, a trigger without payload.summary/source/severity, a summary over
+  1024 characters, a bad severity, a resolve/acknowledge without dedup_key;
+- whatever the test scripts: `script(Reply(429), Reply(500), ...)` answers the next
+  requests in that order, `always(Reply(503))` answers every request so, and
+  `delay` makes every answer slow.
+
+Everything it receives is recorded (`requests`); `events` are the accepted ones.
+Tests assert on what arrived, never on calls to a mock.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+ACTIONS = ("trigger", "acknowledge", "resolve")
+SEVERITIES = ("critical", "error", "warning", "info")
+ROUTING_KEY_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A scripted answer: status, JSON body (a PagerDuty-like one by default), delay."""
+
+    status: int
+    body: dict[str, Any] | None = None
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Received:
+    path: str
+    body: Any  # the decoded JSON, or the raw text when it was not JSON
+    status: int  # what the fake answered
+    at: float  # time.monotonic() when it arrived
+
+
+def validate(event: Any) -> list[str]:
+    """PagerDuty's reasons to reject an event (400); [] when it is valid."""
+    if not isinstance(event, dict):
+        return ["Event object must be a JSON object"]
+    errors = []
+    key = event.get("routing_key")
+    if not isinstance(key, str) or not key:
+        errors.append("'routing_key' is missing or blank")
+    elif len(key) != ROUTING_KEY_LENGTH:
+        errors.append("Length of 'routing_key' is incorrect (should be 32 characters)")
+    action = event.get("event_action")
+    if action not in ACTIONS:
+        errors.append("'event_action' is invalid (must be one of trigger, acknowledge, resolve)")
+    dedup_key = event.get("dedup_key")
+    if dedup_key is not None and (not isinstance(dedup_key, str) or len(dedup_key) > 255):
+        errors.append("'dedup_key' must be a string of at most 255 characters")
+    if action in ("acknowledge", "resolve") and not dedup_key:
+        errors.append(f"'dedup_key' is required for event_action {action}")
+    if action == "trigger":
+        payload = event.get("payload")
+        if not isinstance(payload, dict):
+            errors.append("'payload' is missing or not an object")
+        else:
+            summary = payload.get("summary")
+            if not isinstance(summary, str) or not summary:
+                errors.append("'payload.summary' is missing or blank")
+            elif len(summary) > 1024:
+                errors.append("'payload.summary' is longer than 1024 characters")
+            if not isinstance(payload.get("source"), str) or not payload.get("source"):
+                errors.append("'payload.source' is missing or blank")
+            if payload.get("severity") not in SEVERITIES:
+                errors.append(
+                    "'payload.severity' is invalid (must be one of critical, error, warning, info)"
+                )
+    return errors
+
+
+class FakePagerDuty:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.requests: list[Received] = []
+        self._script: deque[Reply] = deque()
+        self._always: Reply | None = None
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    # -- control -----------------------------------------------------------
+
+    def start(self) -> FakePagerDuty:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The full enqueue URL, for `pagerduty.events_url`."""
+        return f"http://127.0.0.1:{self.port}/v2/enqueue"
+
+    def script(self, *replies: Reply) -> None:
+        """Answer the next requests with these, in order, then normally again."""
+        with self._lock:
+            self._script.extend(replies)
+
+    def always(self, reply: Reply | None) -> None:
+        """Answer every request with `reply` (None: back to normal)."""
+        with self._lock:
+            self._always = reply
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self._script.clear()
+            self._always = None
+
+    # -- what arrived ----------------------------------------------------------
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """The events PagerDuty accepted (202), in arrival order."""
+        with self._lock:
+            return [r.body for r in self.requests if r.status == 202]
+
+    @property
+    def received(self) -> list[Any]:
+        """Every request body, accepted or not."""
+        with self._lock:
+            return [r.body for r in self.requests]
+
+    # -- the API -----------------------------------------------------------------
+
+    def _answer(self, path: str, raw: bytes) -> tuple[Reply, Any]:
+        try:
+            body: Any = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            body = raw.decode("utf-8", errors="replace")
+        with self._lock:
+            reply = self._script.popleft() if self._script else self._always
+        if reply is None:
+            reply = self._process(path, body)
+        elif reply.body is None:
+            reply = Reply(reply.status, _canned(reply.status), reply.delay, reply.headers)
+        with self._lock:
+            self.requests.append(Received(path, body, reply.status, time.monotonic()))
+        return reply, body
+
+    def _process(self, path: str, body: Any) -> Reply:
+        if path != "/v2/enqueue":
+            return Reply(404, {"status": "not found", "message": f"no route {path}"})
+        errors = validate(body)
+        if errors:
+            return Reply(
+                400,
+                {
+                    "status": "invalid event",
+                    "message": "Event object is invalid",
+                    "errors": errors,
+                },
+            )
+        dedup_key = body.get("dedup_key") or uuid.uuid4().hex
+        return Reply(
+            202, {"status": "success", "message": "Event processed", "dedup_key": dedup_key}
+        )
+
+
+def _canned(status: int) -> dict[str, Any]:
+    if status == 429:
+        return {"status": "throttle event", "message": "Requests for this service are throttled"}
+    if status >= 500:
+        return {"status": "error", "message": "Internal Server Error"}
+    if status == 202:
+        return {"status": "success", "message": "Event processed", "dedup_key": "scripted"}
+    return {"status": "invalid event", "message": "Event object is invalid", "errors": []}
+
+
+def _handler(fake: FakePagerDuty) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            reply, _ = fake._answer(self.path, raw)
+            delay = reply.delay or fake.delay
+            if delay:
+                time.sleep(delay)
+            data = json.dumps(reply.body).encode()
+            self.send_response(reply.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # quiet
+
+    return Handler
+
+
+class HeartbeatServer:
+    """A tiny endpoint that counts GETs and answers `status`."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.hits = 0
+        self.paths: list[str] = []
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                with outer._lock:
+                    outer.hits += 1
+                    outer.paths.append(self.path)
+                self.send_response(outer.status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"OK")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def start(self) -> HeartbeatServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/ping/abc"
