@@ -25,7 +25,7 @@ class CheckResult:
     check: Check
     outcome: Outcome
     status_code: int | None = None
-    duration_ms: float = 0.0
+    duration_ms: float = 0.0  # the last attempt's requests (a scenario: all its steps)
     attempts: int = 0
     failures: list[str] = field(default_factory=list)
     failed_step: str | None = None
@@ -33,6 +33,8 @@ class CheckResult:
     url: str = ""
     body_excerpt: str = ""  # at most 2 KiB, of the response that failed
     started_at: datetime | None = None
+    elapsed_ms: float = 0.0  # wall time of the check, retries and waits between them included
+    retried_reasons: list[str] = field(default_factory=list)  # first reason of each earlier attempt
 
     @property
     def name(self) -> str:

@@ -1,0 +1,82 @@
+"""The check engine: takes a validated config, returns one result per check.
+
+Independent of the command line (the Lambda handler calls it too) and of
+alerting, which reads the results afterwards. httpx2 and python-jsonpath are
+imported only when checks actually run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from e2echeck.engine.exchange import BODY_LIMIT
+from e2echeck.engine.results import CheckResult, Outcome, RunResult
+
+if TYPE_CHECKING:
+    from e2echeck.config.models import Check, Config
+
+
+async def arun_checks(
+    config: Config,
+    *,
+    checks: Sequence[Check] | None = None,
+    concurrency: int = 50,
+    deadline: float | None = None,
+    on_result: Callable[[CheckResult], None] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    body_limit: int = BODY_LIMIT,
+) -> RunResult:
+    """Run `checks` (default: every enabled check of `config`) once each, concurrently.
+
+    - `concurrency`: requests in flight at most; one connection pool per run.
+    - `deadline`: seconds from now. Checks not started by then are `skipped`;
+      checks still running are cut and fail with a deadline reason.
+    - `on_result`: called with each CheckResult as soon as that check ends.
+    - `ssl_context`: trust these CAs instead of the system's (private CAs, tests).
+    - `body_limit`: bytes of a response body read at most.
+
+    Control checks run first; when every one fails, the others still run but
+    are `unknown` and `RunResult.connectivity_lost` is True. Disabled checks
+    are neither run nor reported. Results come in the order of `checks`.
+    """
+    from e2echeck.engine.scheduler import arun_checks as run
+
+    return await run(
+        config,
+        checks=checks,
+        concurrency=concurrency,
+        deadline=deadline,
+        on_result=on_result,
+        ssl_context=ssl_context,
+        body_limit=body_limit,
+    )
+
+
+def run_checks(
+    config: Config,
+    *,
+    checks: Sequence[Check] | None = None,
+    concurrency: int = 50,
+    deadline: float | None = None,
+    on_result: Callable[[CheckResult], None] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    body_limit: int = BODY_LIMIT,
+) -> RunResult:
+    """`arun_checks` in a new event loop, for callers without one (CLI, Lambda)."""
+    return asyncio.run(
+        arun_checks(
+            config,
+            checks=checks,
+            concurrency=concurrency,
+            deadline=deadline,
+            on_result=on_result,
+            ssl_context=ssl_context,
+            body_limit=body_limit,
+        )
+    )
+
+
+__all__ = ["BODY_LIMIT", "CheckResult", "Outcome", "RunResult", "arun_checks", "run_checks"]

@@ -1,0 +1,327 @@
+"""HTTP for a run: one connection pool, redirects followed by hand, bodies read up to a cap.
+
+Only the engine imports this module, so commands that run no check never load httpx2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import http.cookiejar
+import socket
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass
+from time import perf_counter
+from typing import Any
+
+import httpx2
+
+from e2echeck.config.types import format_duration
+from e2echeck.engine.exchange import BODY_LIMIT, Exchange, RequestFailed, format_size
+from e2echeck.engine.tls import CertificateFormatError, peer_certificate_not_after
+
+MAX_REDIRECTS = 20
+_REDIRECT_BODY_LIMIT = 64 * 1024
+
+
+@dataclass(slots=True)
+class RequestSpec:
+    """One request ready to send: templates filled, headers merged."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    params: dict[str, Any] | None
+    content: str | None
+    json: Any
+    form: dict[str, str] | None
+    timeout: float
+    follow_redirects: bool
+    verify_tls: bool
+    need_cert: bool
+
+
+class _NoCookies(http.cookiejar.CookieJar):
+    """The run's shared jar keeps nothing: checks must not see each other's cookies.
+
+    Each check keeps its own cookies (see `HttpPool.exchange`)."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        return None
+
+
+class HttpPool:
+    """The HTTP clients of one run: a verifying one, and one without TLS
+    verification created only when a check asks for `verify_tls: false`."""
+
+    def __init__(
+        self,
+        concurrency: int,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        body_limit: int = BODY_LIMIT,
+    ) -> None:
+        self._limits = httpx2.Limits(
+            max_connections=concurrency, max_keepalive_connections=concurrency
+        )
+        self._ssl_context = ssl_context
+        self.body_limit = body_limit
+        self._timeouts: dict[float, httpx2.Timeout] = {}
+        self._verified = self._new_client(ssl_context if ssl_context is not None else True)
+        self._unverified: httpx2.AsyncClient | None = None
+
+    def _new_client(self, verify: ssl.SSLContext | bool) -> httpx2.AsyncClient:
+        return httpx2.AsyncClient(
+            limits=self._limits,
+            verify=verify,
+            cookies=httpx2.Cookies(_NoCookies()),
+            follow_redirects=False,
+            timeout=httpx2.Timeout(10.0),
+        )
+
+    def client(self, verify_tls: bool) -> httpx2.AsyncClient:
+        if verify_tls:
+            return self._verified
+        if self._unverified is None:
+            self._unverified = self._new_client(False)
+        return self._unverified
+
+    def timeout(self, seconds: float) -> httpx2.Timeout:
+        found = self._timeouts.get(seconds)
+        if found is None:
+            found = self._timeouts[seconds] = httpx2.Timeout(seconds)
+        return found
+
+    async def aclose(self) -> None:
+        await self._verified.aclose()
+        if self._unverified is not None:
+            await self._unverified.aclose()
+
+    async def __aenter__(self) -> HttpPool:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def exchange(
+        self, spec: RequestSpec, cookies: httpx2.Cookies | None = None
+    ) -> tuple[Exchange, httpx2.Cookies | None]:
+        """Send `spec`, follow its redirects, read the body up to the limit.
+
+        `cookies` are the check's own (None until a response sets one); the
+        possibly new jar is returned. RequestFailed when no response came."""
+        client = self.client(spec.verify_tls)
+        try:
+            request = client.build_request(
+                spec.method,
+                spec.url,
+                headers=spec.headers,
+                params=spec.params or None,
+                content=spec.content,
+                json=spec.json,
+                data=spec.form,
+                timeout=self.timeout(spec.timeout),
+            )
+        except (httpx2.InvalidURL, httpx2.UnsupportedProtocol, ValueError) as exc:
+            raise RequestFailed(f"invalid URL {spec.url}: {exc}", url=spec.url) from None
+        if cookies:
+            cookies.set_cookie_header(request)
+        url = request.url
+        reading = False
+        start = perf_counter()
+        try:
+            async with asyncio.timeout(spec.timeout):
+                hops = 0
+                while True:
+                    response = await client.send(request, stream=True, follow_redirects=False)
+                    try:
+                        if "set-cookie" in response.headers:
+                            if cookies is None:
+                                cookies = httpx2.Cookies()
+                            cookies.extract_cookies(response)
+                        next_request = response.next_request
+                        if spec.follow_redirects and next_request is not None:
+                            hops += 1
+                            if hops > MAX_REDIRECTS:
+                                raise RequestFailed(
+                                    f"more than {MAX_REDIRECTS} redirects, the last to "
+                                    f"{next_request.url}",
+                                    url=str(url),
+                                )
+                            await _read_capped(response, _REDIRECT_BODY_LIMIT)
+                            request = next_request
+                            if cookies:
+                                cookies.set_cookie_header(request)
+                            url = request.url
+                            continue
+                        reading = True
+                        cert_not_after = None
+                        is_tls = url.scheme == "https"
+                        if spec.need_cert and is_tls:
+                            cert_not_after = _cert_not_after(response)
+                        body, truncated = await _read_capped(response, self.body_limit)
+                        return Exchange(
+                            method=request.method,
+                            url=str(url),
+                            status_code=response.status_code,
+                            headers=response.headers,
+                            body=body,
+                            truncated=truncated,
+                            elapsed=perf_counter() - start,
+                            charset=response.charset_encoding,
+                            cert_not_after=cert_not_after,
+                            is_tls=is_tls,
+                            body_limit=self.body_limit,
+                        ), cookies
+                    finally:
+                        await response.aclose()
+        except RequestFailed as failed:
+            failed.elapsed = failed.elapsed or perf_counter() - start
+            raise
+        except TimeoutError:
+            raise RequestFailed(
+                _timeout_reason("read" if reading else "response", spec.timeout, url),
+                url=str(url),
+                elapsed=perf_counter() - start,
+            ) from None
+        except httpx2.HTTPError as exc:
+            raise RequestFailed(
+                describe_error(exc, url, spec.timeout, reading),
+                url=str(url),
+                elapsed=perf_counter() - start,
+            ) from None
+
+
+async def _read_capped(response: httpx2.Response, limit: int) -> tuple[bytes, bool]:
+    """The body up to `limit` bytes, and whether there was more."""
+    chunks: list[bytes] = []
+    size = 0
+    stream: AsyncIterator[bytes] = response.aiter_bytes()
+    async with aclosing(stream):  # type: ignore[type-var]
+        async for chunk in stream:
+            size += len(chunk)
+            if size > limit:
+                chunks.append(chunk[: len(chunk) - (size - limit)])
+                return b"".join(chunks), True
+            chunks.append(chunk)
+    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), False
+
+
+def _cert_not_after(response: httpx2.Response) -> Any:
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return None
+    try:
+        return peer_certificate_not_after(stream.get_extra_info("ssl_object"))
+    except CertificateFormatError:
+        return None
+
+
+def host_of(url: httpx2.URL) -> str:
+    return url.netloc.decode("ascii", errors="replace")
+
+
+def _timeout_reason(phase: str, timeout: float, url: httpx2.URL) -> str:
+    after = format_duration(timeout)
+    host = host_of(url)
+    if phase == "connect":
+        return f"timed out after {after} connecting to {host}"
+    if phase == "write":
+        return f"timed out after {after} sending the request to {host}"
+    if phase == "pool":
+        return f"timed out after {after} waiting for a free connection to {host}"
+    if phase == "read":
+        return f"timed out after {after} reading the response body from {host}"
+    return f"timed out after {after} waiting for a response from {host}"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(found) < 10:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+_DNS_WORDS = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated",
+    "name resolution",
+    "getaddrinfo failed",
+)
+
+
+def describe_error(exc: httpx2.HTTPError, url: httpx2.URL, timeout: float, reading: bool) -> str:
+    """A transport error in words a person on call understands."""
+    host = host_of(url)
+    if isinstance(exc, httpx2.ConnectTimeout):
+        return _timeout_reason("connect", timeout, url)
+    if isinstance(exc, httpx2.WriteTimeout):
+        return _timeout_reason("write", timeout, url)
+    if isinstance(exc, httpx2.PoolTimeout):
+        return _timeout_reason("pool", timeout, url)
+    if isinstance(exc, httpx2.TimeoutException):
+        return _timeout_reason("read" if reading else "response", timeout, url)
+    causes = _causes(exc)
+    text = " ".join(str(c) for c in causes).lower()
+    for cause in causes:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            detail = cause.verify_message or cause.reason or "verification failed"
+            return f"TLS certificate of {host} is not valid: {detail}"
+    for cause in causes:
+        if isinstance(cause, ssl.SSLError):
+            detail = cause.reason or str(cause)
+            return f"TLS handshake with {host} failed: {detail}"
+    if isinstance(exc, httpx2.ConnectError):
+        if any(isinstance(c, socket.gaierror) for c in causes) or any(
+            word in text for word in _DNS_WORDS
+        ):
+            return f"could not resolve the host name {url.host}"
+        if any(isinstance(c, ConnectionRefusedError) for c in causes) or (
+            "connection refused" in text or f"errno {errno.ECONNREFUSED}]" in text
+        ):
+            return f"connection refused by {host}"
+        if any(isinstance(c, ConnectionResetError) for c in causes) or "reset" in text:
+            return f"connection to {host} was reset while connecting"
+        return f"could not connect to {host}: {_first_words(exc)}"
+    when = "while reading the response body" if reading else "before a response arrived"
+    if any(isinstance(c, ConnectionResetError) for c in causes) or "reset by peer" in text:
+        return f"connection to {host} was reset {when}"
+    if isinstance(exc, httpx2.RemoteProtocolError):
+        if reading:
+            return (
+                f"{host} closed the connection before the body was complete ({_first_words(exc)})"
+            )
+        if "disconnected" in text or "closed" in text:
+            return f"{host} closed the connection {when}"
+        return f"{host} sent an invalid HTTP response: {_first_words(exc)}"
+    if isinstance(exc, httpx2.ReadError | httpx2.WriteError | httpx2.CloseError):
+        return f"connection to {host} broke {when}: {_first_words(exc)}"
+    if isinstance(exc, httpx2.DecodingError):
+        return f"the response body from {host} could not be decoded: {_first_words(exc)}"
+    if isinstance(exc, httpx2.UnsupportedProtocol | httpx2.InvalidURL):  # pragma: no cover
+        return f"invalid URL {url}: {_first_words(exc)}"
+    return f"request to {host} failed: {type(exc).__name__}: {_first_words(exc)}"
+
+
+def _first_words(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]
+
+
+__all__ = [
+    "BODY_LIMIT",
+    "MAX_REDIRECTS",
+    "HttpPool",
+    "RequestSpec",
+    "describe_error",
+    "format_size",
+]

@@ -1,0 +1,269 @@
+"""One attempt at a check: a single request, or the steps of a scenario in order.
+
+Steps share their cookies; captures (JSONPath, header, regex) feed `{{ name }}`
+in the url, headers, params and bodies of later steps. The first failing step
+fails the attempt and the later steps do not run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from e2echeck.config.models import (
+    TEMPLATE_REFERENCE,
+    Check,
+    CheckSettings,
+    Expect,
+    HeaderCapture,
+    RegexCapture,
+    merge_headers,
+)
+from e2echeck.engine.assertions import _regex, evaluate
+from e2echeck.engine.exchange import Exchange, RequestFailed
+from e2echeck.engine.http import RequestSpec
+
+if TYPE_CHECKING:
+    from e2echeck.engine.http import HttpPool
+
+
+@dataclass(slots=True)
+class StepPlan:
+    """A request of a check with its settings applied, templates still unfilled."""
+
+    name: str | None  # None for a single-request check
+    method: str
+    url: str
+    headers: dict[str, str]
+    params: dict[str, Any] | None
+    content: str | None
+    json: Any
+    form: dict[str, str] | None
+    expect: Expect
+    capture: dict[str, Any]
+    templated: bool
+    need_cert: bool
+
+
+@dataclass(slots=True)
+class CheckPlan:
+    check: Check
+    settings: CheckSettings
+    steps: list[StepPlan]
+
+    @property
+    def is_scenario(self) -> bool:
+        return self.check.steps is not None
+
+
+@dataclass(slots=True)
+class Attempt:
+    """What one attempt at a check found."""
+
+    ok: bool
+    failures: list[str]
+    status_code: int | None
+    elapsed: float  # seconds, the sum of its requests
+    method: str
+    url: str
+    failed_step: str | None = None
+    body_excerpt: str = ""
+
+
+def plan_check(check: Check, settings: CheckSettings) -> CheckPlan:
+    requests: list[Any] = list(check.steps) if check.steps else [check]
+    steps = []
+    for request in requests:
+        templated = any(
+            _has_reference(value)
+            for value in (
+                request.url,
+                request.headers,
+                request.params,
+                request.body,
+                request.json_body,
+                request.form,
+            )
+        )
+        steps.append(
+            StepPlan(
+                name=request.name if check.steps else None,
+                method=request.method,
+                url=request.url,
+                headers=merge_headers(settings.headers, request.headers),
+                params=dict(request.params) or None,
+                content=request.body,
+                json=request.json_body,
+                form=dict(request.form) if request.form is not None else None,
+                expect=request.expect,
+                capture=dict(getattr(request, "capture", None) or {}),
+                templated=templated,
+                need_cert=request.expect.tls_cert_min_days is not None,
+            )
+        )
+    return CheckPlan(check, settings, steps)
+
+
+def _has_reference(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{{" in value and TEMPLATE_REFERENCE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_reference(k) or _has_reference(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_reference(item) for item in value)
+    return False
+
+
+def _fill(text: str, captures: dict[str, Any]) -> str:
+    def replace(match: Any) -> str:
+        value = captures.get(match.group(1))
+        if value is None and match.group(1) not in captures:
+            return str(match.group(0))  # the loader rejects unknown names; keep it visible
+        return as_text(value)
+
+    return TEMPLATE_REFERENCE.sub(replace, text)
+
+
+def _fill_json(value: Any, captures: dict[str, Any]) -> Any:
+    """Templates in a JSON body; a string that is exactly one reference keeps
+    the captured value's JSON type (a captured number stays a number)."""
+    if isinstance(value, str):
+        match = TEMPLATE_REFERENCE.fullmatch(value)
+        if match and match.group(1) in captures:
+            return captures[match.group(1)]
+        return _fill(value, captures)
+    if isinstance(value, dict):
+        return {_fill(str(k), captures): _fill_json(v, captures) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill_json(item, captures) for item in value]
+    return value
+
+
+def _fill_params(params: dict[str, Any], captures: dict[str, Any]) -> dict[str, Any]:
+    def one(value: Any) -> Any:
+        return _fill(value, captures) if isinstance(value, str) else value
+
+    return {
+        _fill(key, captures): [one(v) for v in value] if isinstance(value, list) else one(value)
+        for key, value in params.items()
+    }
+
+
+def as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def render(step: StepPlan, settings: CheckSettings, captures: dict[str, Any]) -> RequestSpec:
+    if not step.templated:
+        return RequestSpec(
+            method=step.method,
+            url=step.url,
+            headers=step.headers,
+            params=step.params,
+            content=step.content,
+            json=step.json,
+            form=step.form,
+            timeout=settings.timeout,
+            follow_redirects=settings.follow_redirects,
+            verify_tls=settings.verify_tls,
+            need_cert=step.need_cert,
+        )
+    return RequestSpec(
+        method=step.method,
+        url=_fill(step.url, captures),
+        headers={k: _fill(v, captures) for k, v in step.headers.items()},
+        params=_fill_params(step.params, captures) if step.params else None,
+        content=_fill(step.content, captures) if step.content is not None else None,
+        json=_fill_json(step.json, captures) if step.json is not None else None,
+        form={k: _fill(v, captures) for k, v in step.form.items()} if step.form else step.form,
+        timeout=settings.timeout,
+        follow_redirects=settings.follow_redirects,
+        verify_tls=settings.verify_tls,
+        need_cert=step.need_cert,
+    )
+
+
+def capture_values(
+    capture: dict[str, Any], exchange: Exchange, captures: dict[str, Any]
+) -> list[str]:
+    """Store each capture of a step in `captures`; the failures, if any."""
+    from e2echeck.config._jsonpath import find_all
+
+    failures: list[str] = []
+    for name, spec in capture.items():
+        if isinstance(spec, HeaderCapture):
+            value = exchange.headers.get(spec.header)
+            if value is None:
+                failures.append(f"cannot capture {name}: the response has no {spec.header} header")
+                continue
+            captures[name] = value
+        elif isinstance(spec, RegexCapture):
+            match = _regex(spec.regex).search(exchange.text)
+            if match is None:
+                failures.append(f"cannot capture {name}: /{spec.regex}/ found nothing in the body")
+                continue
+            captures[name] = match.group(1)
+        else:
+            try:
+                document = exchange.json()
+            except ValueError as exc:
+                failures.append(f"cannot capture {name} from {spec}: {exc}")
+                continue
+            found = find_all(spec, document)
+            if not found:
+                failures.append(f"cannot capture {name}: {spec} was not found in the body")
+                continue
+            captures[name] = found[0]
+    return failures
+
+
+async def run_attempt(plan: CheckPlan, http: HttpPool) -> Attempt:
+    """Run every step of `plan` once, stopping at the first failing step."""
+    settings = plan.settings
+    captures: dict[str, Any] = {}
+    cookies: Any = None
+    elapsed = 0.0
+    last: Exchange | None = None
+    for step in plan.steps:
+        spec = render(step, settings, captures)
+        prefix = f"step {step.name}: " if step.name is not None else ""
+        try:
+            exchange, cookies = await http.exchange(spec, cookies)
+        except RequestFailed as failed:
+            return Attempt(
+                ok=False,
+                failures=[prefix + failed.reason],
+                status_code=None,
+                elapsed=elapsed + failed.elapsed,
+                method=spec.method,
+                url=failed.url or spec.url,
+                failed_step=step.name,
+            )
+        elapsed += exchange.elapsed
+        last = exchange
+        failures = evaluate(step.expect, exchange)
+        if not failures and step.capture:
+            failures = capture_values(step.capture, exchange, captures)
+        if failures:
+            return Attempt(
+                ok=False,
+                failures=[prefix + reason for reason in failures],
+                status_code=exchange.status_code,
+                elapsed=elapsed,
+                method=exchange.method,
+                url=exchange.url,
+                failed_step=step.name,
+                body_excerpt=exchange.excerpt(),
+            )
+    assert last is not None
+    return Attempt(
+        ok=True,
+        failures=[],
+        status_code=last.status_code,
+        elapsed=elapsed,
+        method=last.method,
+        url=last.url,
+    )

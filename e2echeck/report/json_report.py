@@ -1,0 +1,71 @@
+"""The JSON report: one document with `checks` and `summary` (SPEC section 4)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from e2echeck.engine.results import CheckResult, RunResult
+from e2echeck.redaction import Redactor
+from e2echeck.report import Alerts, alert_of, summary_counts
+
+
+def check_document(result: CheckResult, alerts: Alerts | None = None) -> dict[str, Any]:
+    action, delivery = alert_of(result, alerts)
+    return {
+        "name": result.name,
+        "ok": result.ok,
+        "outcome": str(result.outcome),
+        "status_code": result.status_code,
+        "duration_ms": round(result.duration_ms, 1),
+        "attempts": result.attempts,
+        "failures": list(result.failures),
+        "failed_step": result.failed_step,
+        "dedup_key": result.check.effective_dedup_key,
+        "alert": {"action": action, "delivery": delivery},
+        "role": result.check.role,
+        "tags": list(result.check.tags),
+        "method": result.method,
+        "url": result.url,
+        "elapsed_ms": round(result.elapsed_ms, 1),
+        "retried_reasons": list(result.retried_reasons),
+        "started_at": result.started_at.isoformat() if result.started_at else None,
+    }
+
+
+def build_json(
+    run: RunResult,
+    *,
+    redactor: Redactor | None = None,
+    alerts: Alerts | None = None,
+    report: Any | None = None,
+) -> dict[str, Any]:
+    """`report`: the AlertReport of the run (its events, counts, warnings)."""
+    document = {
+        "checks": [check_document(r, alerts) for r in run.results],
+        "summary": {
+            **summary_counts(run),
+            "ok": all(r.ok for r in run.results),
+            "connectivity_lost": run.connectivity_lost,
+            "duration_ms": round(run.duration_ms, 1),
+            "started_at": run.started_at.isoformat(),
+            "finished_at": run.finished_at.isoformat(),
+        },
+    }
+    if report is not None:
+        document["alerting"] = report.to_json()
+    if redactor:
+        redacted: dict[str, Any] = redactor.data(document)
+        return redacted
+    return document
+
+
+def render_json(
+    run: RunResult,
+    *,
+    redactor: Redactor | None = None,
+    alerts: Alerts | None = None,
+    report: Any | None = None,
+) -> str:
+    document = build_json(run, redactor=redactor, alerts=alerts, report=report)
+    return json.dumps(document, indent=2) + "\n"

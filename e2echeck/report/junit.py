@@ -1,0 +1,90 @@
+"""The JUnit XML report: one testcase per check, for CI systems."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+
+from e2echeck.engine.results import CheckResult, Outcome, RunResult
+from e2echeck.redaction import Redactor
+from e2echeck.report import Alerts, alert_of, summary_counts
+
+
+def render_junit(
+    run: RunResult,
+    *,
+    redactor: Redactor | None = None,
+    alerts: Alerts | None = None,
+    suite_name: str = "e2echeck",
+) -> str:
+    """<testsuites><testsuite>: a failed check is a <failure>, an unknown one an
+    <error> (the checker could not judge it), a skipped one <skipped>."""
+    clean: Callable[[str], str] = redactor.text if redactor else (lambda text: text)
+    counts = summary_counts(run)
+    seconds = f"{run.duration_ms / 1000:.3f}"
+    attributes = {
+        "name": suite_name,
+        "tests": str(counts["total"]),
+        "failures": str(counts["failed"]),
+        "errors": str(counts["unknown"]),
+        "skipped": str(counts["skipped"]),
+        "time": seconds,
+    }
+    root = ET.Element("testsuites", attributes)
+    suite = ET.SubElement(
+        root, "testsuite", {**attributes, "timestamp": run.started_at.isoformat()}
+    )
+    for result in run.results:
+        _testcase(suite, result, clean, alerts, suite_name)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _testcase(
+    suite: ET.Element,
+    result: CheckResult,
+    clean: Callable[[str], str],
+    alerts: Alerts | None,
+    suite_name: str,
+) -> None:
+    group = result.check.tags[0] if result.check.tags else result.check.role
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        {
+            "classname": f"{suite_name}.{group}",
+            "name": result.name,
+            "time": f"{result.duration_ms / 1000:.3f}",
+        },
+    )
+    action, delivery = alert_of(result, alerts)
+    properties = ET.SubElement(case, "properties")
+    for name, value in (
+        ("outcome", str(result.outcome)),
+        ("status_code", "" if result.status_code is None else str(result.status_code)),
+        ("attempts", str(result.attempts)),
+        ("dedup_key", result.check.effective_dedup_key),
+        ("url", result.url),
+        ("alert_action", action),
+        ("alert_delivery", delivery),
+    ):
+        ET.SubElement(properties, "property", {"name": name, "value": clean(value)})
+    if result.outcome is Outcome.OK:
+        return
+    message = clean(result.reason or str(result.outcome))
+    details = [clean(reason) for reason in result.failures]
+    if result.failed_step:
+        details.append(f"failed step: {result.failed_step}")
+    if result.url:
+        details.append(f"{result.method} {clean(result.url)}")
+    details.extend(
+        f"attempt {n}: {clean(reason)}" for n, reason in enumerate(result.retried_reasons, 1)
+    )
+    if result.outcome is Outcome.FAILED:
+        element = ET.SubElement(case, "failure", {"message": message, "type": "failed"})
+        element.text = "\n".join(details)
+    elif result.outcome is Outcome.UNKNOWN:
+        element = ET.SubElement(case, "error", {"message": message, "type": "unknown"})
+        element.text = "\n".join(details)
+    else:
+        ET.SubElement(case, "skipped", {"message": message})

@@ -1,0 +1,193 @@
+"""The text report: one line per check, then a summary. Plain in logs, coloured on a TTY."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import TYPE_CHECKING, TextIO
+
+from e2echeck.engine.results import CheckResult, Outcome, RunResult
+from e2echeck.redaction import Redactor
+from e2echeck.report import Alerts, alert_of, summary_counts
+
+if TYPE_CHECKING:
+    from e2echeck.alerting import AlertReport
+
+MARKS = {
+    Outcome.OK: "PASS",
+    Outcome.FAILED: "FAIL",
+    Outcome.UNKNOWN: "UNKN",
+    Outcome.SKIPPED: "SKIP",
+}
+_COLOURS = {
+    Outcome.OK: "32",  # green
+    Outcome.FAILED: "31;1",  # bold red
+    Outcome.UNKNOWN: "33",  # yellow
+    Outcome.SKIPPED: "36",  # cyan
+}
+_NAME_WIDTH_MAX = 40
+_EXCERPT_CHARS = 500
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def format_latency(ms: float) -> str:
+    if ms < 1000:
+        return f"{ms:.0f}ms"
+    return f"{ms / 1000:.2f}s"
+
+
+def _paint(text: str, code: str, colour: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
+
+
+def render_text(
+    run: RunResult,
+    *,
+    redactor: Redactor | None = None,
+    verbosity: int = 0,
+    colour: bool = False,
+    alerts: Alerts | None = None,
+) -> str:
+    """The report. verbosity -1 (-q): only failed and unknown checks, and the
+    summary; 0: one line per check with its first reason; 1 (-v): every reason,
+    the URL and earlier attempts; 2 (-vv): also an excerpt of the failing body."""
+    shown = [
+        r for r in run.results if verbosity >= 0 or r.outcome in (Outcome.FAILED, Outcome.UNKNOWN)
+    ]
+    width = min(max((len(r.name) for r in run.results), default=4), _NAME_WIDTH_MAX)
+    lines = [_line(r, width, verbosity, colour, alerts) for r in shown]
+    if lines:
+        lines.append("")
+    lines.append(summary_line(run, colour=colour))
+    text = "\n".join(lines) + "\n"
+    return redactor.text(text) if redactor else text
+
+
+def _line(
+    result: CheckResult, width: int, verbosity: int, colour: bool, alerts: Alerts | None
+) -> str:
+    mark = _paint(MARKS[result.outcome], _COLOURS[result.outcome], colour)
+    status = str(result.status_code) if result.status_code is not None else "-"
+    ran = result.outcome is not Outcome.SKIPPED
+    latency = format_latency(result.duration_ms) if ran else "-"
+    attempts = f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}" if ran else ""
+    parts = [f"{mark}  {result.name:<{width}}  {status:>3}  {latency:>7}  {attempts:<10}"]
+    if result.failures:
+        reason = result.failures[0]
+        more = len(result.failures) - 1
+        if verbosity <= 0 and more > 0:
+            reason += f" (+{more} more; -v shows all)"
+        parts.append(reason)
+    if alerts is not None:
+        action, delivery = alert_of(result, alerts)
+        if action != "none" or delivery != "not sent":
+            parts.append(f"[alert: {action}, {delivery}]")
+    line = "  ".join(parts).rstrip()
+    if verbosity >= 1 and result.outcome is not Outcome.OK:
+        details = [f"    {result.method} {result.url}"] if result.url else []
+        if result.failed_step:
+            details.append(f"    failed step: {result.failed_step}")
+        details.extend(f"    - {reason}" for reason in result.failures)
+        details.extend(
+            f"    attempt {n}: {reason}" for n, reason in enumerate(result.retried_reasons, 1)
+        )
+        if verbosity >= 2 and result.body_excerpt:
+            excerpt = result.body_excerpt[:_EXCERPT_CHARS].replace("\n", "\n      ")
+            details.append(f"    body: {excerpt}")
+        line += "\n" + "\n".join(details)
+    return line
+
+
+def summary_line(run: RunResult, *, colour: bool = False) -> str:
+    counts = summary_counts(run)
+    total = counts["total"]
+    words = [f"{counts['passed']} passed"]
+    for key in ("failed", "unknown", "skipped"):
+        if counts[key]:
+            word = f"{counts[key]} {key}"
+            words.append(_paint(word, _COLOURS[Outcome(key)], colour))
+    text = (
+        f"{total} check{'s' if total != 1 else ''} in "
+        f"{format_latency(run.duration_ms)}: {', '.join(words)}"
+    )
+    if run.connectivity_lost:
+        text += (
+            "\nconnectivity lost: every control check failed, so the other checks are "
+            "unknown and page nobody"
+        )
+    return text
+
+
+class Progress:
+    """A live `done/total` line on a terminal (stderr), for runs that take a while.
+
+    Silent when the stream is not a TTY; appears only after `delay` seconds."""
+
+    def __init__(self, total: int, stream: TextIO, *, delay: float = 1.0) -> None:
+        self.total = total
+        self.done = 0
+        self.stream = stream
+        self.enabled = total > 0 and bool(getattr(stream, "isatty", lambda: False)())
+        self._start = time.monotonic()
+        self._delay = delay
+        self._last = 0.0
+        self._shown = False
+
+    def update(self, result: CheckResult | None = None) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._start < self._delay or (now - self._last < 0.1 and self.done < self.total):
+            return
+        self._last = now
+        self._shown = True
+        self.stream.write(f"\r\x1b[K{self.done}/{self.total} checks done")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
+
+
+def render_alerts(report: AlertReport, *, verbosity: int = 0) -> str:
+    """What alerting did: with --no-alert, the events that would be sent (redacted);
+    otherwise what was delivered and what was not."""
+    lines: list[str] = []
+    if report.control is not None and report.control.action != "none":
+        lines.append(
+            f"control alert e2echeck-control: {report.control.action}, {report.control.delivery}"
+        )
+    if report.dry_run:
+        count = len(report.events)
+        lines.append(f"would send {count} event{'s' if count != 1 else ''} (--no-alert):")
+        for event in report.events:
+            payload = event.get("payload") or {}
+            summary = payload.get("summary", "")
+            lines.append(
+                f"  {event.get('event_action', '?'):8} {event.get('dedup_key', '')}"
+                + (f"  [{payload.get('severity')}] {summary}" if summary else "")
+            )
+            if verbosity > 0:
+                lines.extend("    " + line for line in json.dumps(event, indent=2).splitlines())
+    elif report.sent or verbosity >= 0:
+        lines.append(
+            f"alerts: {report.sent} sent ({report.triggers} trigger, {report.resolves} resolve), "
+            f"{report.delivered} delivered, {report.undelivered} undelivered"
+        )
+        for delivery in report.deliveries:
+            if delivery.delivered is False:
+                lines.append(
+                    f"  NOT DELIVERED {delivery.action} {delivery.dedup_key}: {delivery.error}"
+                )
+    return "\n".join(lines) + "\n" if lines else ""
