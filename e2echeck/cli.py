@@ -70,10 +70,8 @@ def fail_with_config_errors(problems: list[Any]) -> NoReturn:
 def validate(configs: tuple[str, ...], output_format: str, strict_env: bool) -> None:
     """Check CONFIG files (default $E2ECHECK_CONFIG, then ./checks.yaml) without
     running anything. Exit 0 when valid, 2 when not."""
-    from e2echeck.config import check_config
-
     paths = [Path(c) for c in configs] or [_config_path(None)]
-    results = [check_config(path, strict_env=strict_env) for path in paths]
+    results = [_check_one(path, strict_env) for path in paths]
     if output_format == "json":
         click.echo(json.dumps({"files": [_validate_json(r) for r in results]}, indent=2))
     elif output_format == "github":
@@ -82,8 +80,8 @@ def validate(configs: tuple[str, ...], output_format: str, strict_env: bool) -> 
                 kind = "error" if problem.severity == "error" else "warning"
                 message = f"{problem.path}: {problem.message}" if problem.path else problem.message
                 click.echo(
-                    f"::{kind} file={problem.file},line={problem.line},col={problem.column},"
-                    f"title=e2echeck::{_github_escape(message)}"
+                    f"::{kind} file={_github_property(problem.file)},line={problem.line},"
+                    f"col={problem.column},title=e2echeck::{_github_escape(message)}"
                 )
     else:
         for result in results:
@@ -98,17 +96,34 @@ def validate(configs: tuple[str, ...], output_format: str, strict_env: bool) -> 
     sys.exit(EXIT_OK if all(r.config is not None for r in results) else EXIT_CONFIG_ERROR)
 
 
+def _check_one(path: Path, strict_env: bool) -> LoadResult:
+    """check_config never raises by design; should it, still no traceback."""
+    from e2echeck.config import LoadResult, Problem, check_config
+
+    try:
+        return check_config(path, strict_env=strict_env)
+    except Exception as exc:  # pragma: no cover - a bug, reported as a config error
+        message = f"internal error while reading the file ({type(exc).__name__}: {exc})"
+        return LoadResult(str(path), None, [Problem(str(path), 1, 1, "", message)])
+
+
 def _validate_json(result: LoadResult) -> dict[str, Any]:
     return {
         "file": result.source,
         "valid": result.config is not None,
         "checks": len(result.config.checks) if result.config else None,
+        "errors": len(result.errors),
+        "warnings": len(result.warnings),
         "problems": [p.as_dict() for p in result.problems],
     }
 
 
 def _github_escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
 @main.command()
@@ -167,10 +182,8 @@ def run(
 
     Exit 0: all passed; 1: a check failed; 2: usage or config error;
     3: an event could not be delivered."""
-    # TODO(engine): build the run from e2echeck.runner and the report modules.
-    raise click.UsageError("run is not built yet")
     sys.exit(
-        run_command(  # noqa: F821
+        run_command(
             config_path=_config_path(config),
             only=only,
             tags=tag,
@@ -184,6 +197,108 @@ def run(
             verbosity=-1 if quiet else verbose,
         )
     )
+
+
+def run_command(
+    *,
+    config_path: Path,
+    only: tuple[str, ...],
+    tags: tuple[str, ...],
+    no_alert: bool,
+    output_format: str,
+    junit_path: str | None,
+    json_path: str | None,
+    concurrency: int,
+    deadline: str | None,
+    state_path: str | None,
+    verbosity: int,
+) -> int:
+    """`e2echeck run`: load, run, report. Returns the exit code."""
+    from e2echeck.config import ConfigError, load_config
+    from e2echeck.config.types import parse_duration
+    from e2echeck.redaction import Redactor
+    from e2echeck.report.json_report import render_json
+    from e2echeck.report.junit import render_junit
+    from e2echeck.report.text import Progress, render_alerts, render_text, use_colour
+    from e2echeck.runner import (
+        RunOptions,
+        SelectionError,
+        alerting_problems,
+        execute,
+        select_checks,
+    )
+
+    deadline_seconds = None
+    if deadline is not None:
+        try:
+            deadline_seconds = parse_duration(deadline)
+        except ValueError as exc:
+            click.echo(f"e2echeck: --deadline: {exc}", err=True)
+            return EXIT_CONFIG_ERROR
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        fail_with_config_errors(exc.problems)
+    options = RunOptions(
+        only=only,
+        tags=tags,
+        concurrency=concurrency,
+        deadline=deadline_seconds,
+        alert=not no_alert,
+        state_path=state_path,
+    )
+    try:
+        selected = select_checks(config, only, tags)
+    except SelectionError as exc:
+        click.echo(f"e2echeck: {exc}", err=True)
+        return EXIT_CONFIG_ERROR
+    total = len(selected)
+    if not no_alert:
+        problems = alerting_problems(config, selected)
+        if problems:
+            for problem in problems:
+                click.echo(problem, err=True)
+            click.echo("e2echeck: config error: alerts cannot be sent", err=True)
+            return EXIT_CONFIG_ERROR
+    progress = Progress(total, sys.stderr)
+    try:
+        outcome = execute(config, options, on_result=progress.update)
+    finally:
+        progress.finish()
+    redactor = Redactor(config.secrets)
+    run, alerts, report = outcome.run, outcome.alerts, outcome.alert_report
+    if output_format == "json":
+        click.echo(render_json(run, redactor=redactor, alerts=alerts, report=report), nl=False)
+    else:
+        click.echo(
+            render_text(
+                run,
+                redactor=redactor,
+                verbosity=verbosity,
+                colour=use_colour(sys.stdout),
+                alerts=alerts,
+            ),
+            nl=False,
+        )
+        if report is not None:
+            click.echo(render_alerts(report, verbosity=verbosity), nl=False)
+    for warning in [*(report.warnings if report else []), outcome.heartbeat_warning]:
+        if warning:
+            click.echo(f"e2echeck: warning: {redactor.text(warning)}", err=True)
+    for path, text in (
+        (
+            json_path,
+            render_json(run, redactor=redactor, alerts=alerts, report=report) if json_path else "",
+        ),
+        (junit_path, render_junit(run, redactor=redactor, alerts=alerts) if junit_path else ""),
+    ):
+        if path:
+            try:
+                Path(path).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                click.echo(f"e2echeck: cannot write {path}: {exc.strerror or exc}", err=True)
+                return EXIT_CONFIG_ERROR
+    return outcome.exit_code
 
 
 @main.command()
@@ -206,16 +321,20 @@ def run(
 def package(config: str | None, output: str, python_version: str, arch: str) -> None:
     """Build the AWS Lambda zip: the package, its dependencies for the target
     Python and architecture, and CONFIG as checks.yaml at the root."""
-    # TODO(packaging): e2echeck.packaging builds the zip.
-    raise click.UsageError("package is not built yet")
-    sys.exit(
-        package_command(  # noqa: F821
-            config_path=_config_path(config),
-            output=Path(output),
-            python_version=python_version,
-            arch=arch,
-        )
-    )
+    from e2echeck.config import ConfigError
+    from e2echeck.packaging import PackagingError, build_lambda_zip
+
+    config_path = _config_path(config)
+    click.echo(f"building the Lambda zip for Python {python_version} on {arch}...", err=True)
+    try:
+        info = build_lambda_zip(config_path, Path(output), python_version, arch)
+    except ConfigError as exc:
+        fail_with_config_errors(exc.problems)
+    except PackagingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"zip:     {info.path}")
+    click.echo(f"size:    {info.size_bytes} bytes ({info.size_bytes / 1_048_576:.1f} MiB)")
+    click.echo(f"handler: {info.handler}")
 
 
 if __name__ == "__main__":  # pragma: no cover

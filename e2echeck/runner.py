@@ -6,11 +6,22 @@ run or how events are delivered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import ssl
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
 
-from e2echeck.config.models import Config
-from e2echeck.engine.results import CheckResult, RunResult
+from e2echeck.config.models import Check, Config
+from e2echeck.engine.results import CheckResult, Outcome, RunResult
+
+if TYPE_CHECKING:
+    from e2echeck.alerting import AlertReport
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_UNDELIVERED = 3
 
 
 @dataclass
@@ -18,15 +29,83 @@ class RunOptions:
     only: Sequence[str] = ()  # check names or globs
     tags: Sequence[str] = ()
     concurrency: int = 50
-    deadline: float | None = None  # seconds from the start of the run
+    deadline: float | None = None  # seconds from the start of the run, for the checks
+    # Seconds from the start of the run by which events must be delivered.
+    # None: `deadline` plus DELIVERY_GRACE (no limit when there is no deadline).
+    delivery_deadline: float | None = None
     alert: bool = True  # False: --no-alert, build the events but send nothing
     state_path: str | None = None  # overrides config.state.path
+
+
+# Checks cut at --deadline still need their events delivered: delivery gets
+# this much longer, unless the caller (the Lambda handler) sets its own bound.
+DELIVERY_GRACE = 30.0
 
 
 @dataclass
 class RunOutcome:
     run: RunResult
     exit_code: int
+    # Check name -> alert status (objects with .action and .delivery).
+    alerts: Mapping[str, Any] | None = None
+    alert_report: AlertReport | None = None
+    heartbeat_warning: str | None = None
+
+
+class SelectionError(ValueError):
+    """--only or --tag selects nothing: a usage error (exit 2), never a green run."""
+
+
+def select_checks(
+    config: Config, only: Sequence[str] = (), tags: Sequence[str] = ()
+) -> list[Check]:
+    """The enabled checks matching any --only (a name or a glob) and any --tag.
+
+    Given both, a check must match both. Control checks stay in whenever a
+    service check is selected: without them a cut-off checker would page for
+    every service. Every --only and --tag must match some enabled check."""
+    from e2echeck.config._suggest import did_you_mean
+
+    enabled = [c for c in config.checks if c.enabled]
+    if not only and not tags:
+        return enabled
+    names = [c.name for c in enabled]
+    for pattern in only:
+        if not any(name == pattern or fnmatchcase(name, pattern) for name in names):
+            raise SelectionError(
+                f"--only {pattern!r} matches no enabled check{did_you_mean(pattern, names)}"
+            )
+    known_tags = sorted({t for c in enabled for t in c.tags})
+    for tag in tags:
+        if tag not in known_tags:
+            raise SelectionError(
+                f"--tag {tag!r} is on no enabled check{did_you_mean(tag, known_tags)}"
+            )
+    wanted_tags = set(tags)
+
+    def chosen(check: Check) -> bool:
+        by_name = not only or any(
+            check.name == pattern or fnmatchcase(check.name, pattern) for pattern in only
+        )
+        by_tag = not tags or bool(wanted_tags.intersection(check.tags))
+        return by_name and by_tag
+
+    selected = {c.name for c in enabled if chosen(c)}
+    if not selected:
+        raise SelectionError("no enabled check matches both --only and --tag")
+    if any(not c.is_control for c in enabled if c.name in selected):
+        selected.update(c.name for c in enabled if c.is_control)
+    return [c for c in enabled if c.name in selected]
+
+
+def exit_code_for(run: RunResult, *, undelivered: bool = False) -> int:
+    """0 every check passed; 1 a check failed, is unknown or was skipped by the
+    deadline; 3 an event could not be delivered (3 wins over 1)."""
+    if undelivered:
+        return EXIT_UNDELIVERED
+    if all(r.outcome is Outcome.OK for r in run.results):
+        return EXIT_OK
+    return EXIT_CHECK_FAILED
 
 
 def execute(
@@ -34,5 +113,72 @@ def execute(
     options: RunOptions,
     *,
     on_result: Callable[[CheckResult], None] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> RunOutcome:
-    raise NotImplementedError  # built by the engine issue (#3), alerting plugs in (#4)
+    """Select the checks, run them, then hand the results to alerting.
+
+    SelectionError when --only/--tag select nothing."""
+    from e2echeck.engine import run_checks
+
+    started = time.monotonic()
+    checks = select_checks(config, options.only, options.tags)
+    run = run_checks(
+        config,
+        checks=checks,
+        concurrency=options.concurrency,
+        deadline=options.deadline,
+        on_result=on_result,
+        ssl_context=ssl_context,
+    )
+    report = deliver_alerts(config, run, options, started=started)
+    heartbeat_warning = None
+    if options.alert and config.heartbeat is not None:
+        from e2echeck.alerting import ping_heartbeat
+
+        heartbeat_warning = ping_heartbeat(config)
+    return RunOutcome(
+        run=run,
+        exit_code=exit_code_for(run, undelivered=report.undelivered > 0),
+        alerts=report.checks,
+        alert_report=report,
+        heartbeat_warning=heartbeat_warning,
+    )
+
+
+def deliver_alerts(
+    config: Config, run: RunResult, options: RunOptions, *, started: float
+) -> AlertReport:
+    """The only place a run meets PagerDuty: build one event per check, apply
+    state, and send them (or, with --no-alert, only build them)."""
+    from e2echeck.alerting import send_alerts
+
+    if options.delivery_deadline is not None:
+        deadline: float | None = started + options.delivery_deadline
+    elif options.deadline is not None:
+        deadline = started + options.deadline + DELIVERY_GRACE
+    else:
+        deadline = None
+    return send_alerts(
+        config,
+        run,
+        dry_run=not options.alert,
+        state_path=options.state_path,
+        deadline=deadline,
+    )
+
+
+def alerting_problems(config: Config, checks: Sequence[Check]) -> list[str]:
+    """Why events could not be sent for these checks: a missing routing key is a
+    config error before anything runs, never a silent skip."""
+    problems = [str(p) for p in config.unset_routing_keys]
+    if problems:
+        return problems
+    missing = [c.name for c in checks if not config.routing_key_for(c)]
+    if missing:
+        where = f"{config.source}: pagerduty.routing_key"
+        names = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        problems.append(
+            f"{where}: no routing key for {names}; set pagerduty.routing_key "
+            "(e.g. ${PAGERDUTY_ROUTING_KEY}) or the check's routing_key, or run with --no-alert"
+        )
+    return problems
