@@ -1,0 +1,240 @@
+"""The AWS Lambda entry point: `e2echeck.lambda_handler.handler`.
+
+The same run as `e2echeck run` (e2echeck.runner.execute: engine, alerting,
+heartbeat), driven by an EventBridge schedule.
+
+- Config: the event's `config` (a path, relative to the zip root, or an
+  `s3://bucket/key` URL fetched with the runtime's boto3), else
+  `$E2ECHECK_CONFIG`, else the `checks.yaml` bundled at the root of the zip.
+  A config is read and validated once per container and reused by every warm
+  invocation; an invalid config raises ConfigError, so the invocation fails
+  visibly with every problem in its message.
+- The event may carry `only` and `tags` (a string or a list of strings).
+- Deadline: the time Lambda leaves (`context.get_remaining_time_in_millis()`)
+  minus a margin to deliver the events; checks that could not start by then
+  are skipped and send nothing.
+- stdout: one JSON line per check, then one summary line. The return value is
+  the JSON summary. An event that could not be delivered raises
+  UndeliveredEventsError after the summary is logged (the CLI exits 3), so the
+  function's Errors metric shows that the checker could not page.
+- State: `$E2ECHECK_STATE` overrides `state.path`; a relative local state path
+  is kept under the temporary directory (/tmp in Lambda, where the code
+  directory is read-only). Only `s3://` state survives a container's recycling.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from e2echeck.config import ConfigError, load_config, load_config_text
+from e2echeck.config.models import Config
+from e2echeck.engine.results import CheckResult
+from e2echeck.redaction import Redactor
+from e2echeck.report import NO_ACTION, alert_of
+from e2echeck.report.json_report import build_json, check_document
+from e2echeck.runner import RunOptions, RunOutcome, execute
+
+# The zip's root: `checks.yaml` sits next to the `e2echeck` package.
+BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "checks.yaml"
+
+EXIT_UNDELIVERED = 3
+
+# Time kept back from the run for delivering events and returning: 20 % of
+# what Lambda leaves, between 10 s and 60 s, and never more than half of it.
+MARGIN_FRACTION = 0.2
+MIN_MARGIN_S = 10.0
+MAX_MARGIN_S = 60.0
+# Delivery itself must end this long before Lambda stops the function, to
+# leave time for the heartbeat ping, the summary and the response.
+AFTER_DELIVERY_S = 5.0
+
+
+class LambdaContext(Protocol):
+    """The part of the Lambda context object the handler uses."""
+
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
+class UndeliveredEventsError(RuntimeError):
+    """At least one PagerDuty event could not be delivered (the CLI's exit 3)."""
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    config: Config
+    redactor: Redactor
+
+
+# Built once per container, reused across warm invocations; keyed by source.
+_CACHE: dict[str, _Loaded] = {}
+_LOCK = threading.Lock()
+_EMIT_LOCK = threading.Lock()
+_s3_client: Any = None
+
+
+def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
+    """Run every check once, page or un-page PagerDuty, return the summary."""
+    event = event if isinstance(event, Mapping) else {}
+    source = config_source(event)
+    loaded = _load(source)
+    options = RunOptions(
+        only=_strings(event, "only"),
+        tags=_strings(event, "tags"),
+        deadline=run_deadline(context),
+        delivery_deadline=delivery_deadline(context),
+        state_path=_state_path(loaded.config),
+    )
+    outcome = execute(
+        loaded.config, options, on_result=lambda result: _log_check(result, loaded.redactor)
+    )
+    summary = summarize(outcome, loaded.config, loaded.redactor)
+    _emit(
+        {
+            "type": "summary",
+            "config": summary["config"],
+            **summary["summary"],
+            "alerts": loaded.redactor.data(_alert_line(outcome)),
+            "heartbeat_warning": loaded.redactor.text(outcome.heartbeat_warning or "") or None,
+        }
+    )
+    if outcome.exit_code == EXIT_UNDELIVERED:
+        raise UndeliveredEventsError(
+            "at least one PagerDuty event could not be delivered; see the log lines above"
+        )
+    return summary
+
+
+def config_source(event: Mapping[str, Any]) -> str:
+    """The event's `config`, else $E2ECHECK_CONFIG, else the bundled checks.yaml."""
+    value = event.get("config")
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"event 'config' must be a path or an s3:// URL, not {value!r}")
+    source = value or os.environ.get("E2ECHECK_CONFIG") or str(BUNDLED_CONFIG)
+    if source.startswith("s3://"):
+        return source
+    return str(Path(source).resolve())
+
+
+def run_deadline(context: LambdaContext | None) -> float | None:
+    """Seconds the checks may start within: Lambda's remaining time minus a margin."""
+    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+        return None
+    remaining = context.get_remaining_time_in_millis() / 1000.0
+    margin = min(max(MIN_MARGIN_S, remaining * MARGIN_FRACTION), MAX_MARGIN_S, remaining / 2)
+    return max(remaining - margin, 0.0)
+
+
+def delivery_deadline(context: LambdaContext | None) -> float | None:
+    """Seconds by which the events must be delivered: what Lambda leaves minus
+    AFTER_DELIVERY_S, and never before the checks' own deadline."""
+    checks = run_deadline(context)
+    if context is None or checks is None:
+        return None
+    remaining = context.get_remaining_time_in_millis() / 1000.0
+    return max(remaining - AFTER_DELIVERY_S, checks)
+
+
+def _load(source: str) -> _Loaded:
+    with _LOCK:
+        loaded = _CACHE.get(source)
+        if loaded is None:
+            config = _read_config(source)
+            if config.unset_routing_keys:
+                # The handler always alerts: a missing routing key is a config error.
+                raise ConfigError(list(config.unset_routing_keys))
+            loaded = _Loaded(config, Redactor(config.secrets))
+            _CACHE[source] = loaded
+        return loaded
+
+
+def _read_config(source: str) -> Config:
+    if not source.startswith("s3://"):
+        return load_config(source)
+    bucket, _, key = source[len("s3://") :].partition("/")
+    if not bucket or not key:
+        raise ValueError(f"expected s3://bucket/key, got {source!r}")
+    body = _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+    return load_config_text(body, source)
+
+
+def _s3() -> Any:
+    global _s3_client
+    if _s3_client is None:
+        # Shipped by the Lambda runtime (the `aws` extra elsewhere); imported
+        # only when a config comes from S3.
+        boto3 = importlib.import_module("boto3")
+        _s3_client = boto3.client("s3")
+    return _s3_client
+
+
+def _strings(event: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = event.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Sequence) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ValueError(f"event {key!r} must be a string or a list of strings, not {value!r}")
+
+
+def _state_path(config: Config) -> str | None:
+    override = os.environ.get("E2ECHECK_STATE")
+    if override:
+        return override
+    if config.state is None:
+        return None
+    path = config.state.path
+    if path.startswith("s3://") or os.path.isabs(path):
+        return None  # the config's own
+    return os.path.join(tempfile.gettempdir(), path)
+
+
+def summarize(outcome: RunOutcome, config: Config, redactor: Redactor) -> dict[str, Any]:
+    """The JSON summary the handler returns: the document of `e2echeck run
+    --format json` (every check with its alert, then `summary`), plus the
+    config's source and the exit code the CLI would have used."""
+    document = build_json(outcome.run, redactor=redactor, alerts=outcome.alerts)
+    document["summary"]["exit_code"] = outcome.exit_code
+    return {"config": redactor.text(config.source), **document}
+
+
+def _alert_line(outcome: RunOutcome) -> dict[str, str]:
+    """check name -> "action: delivery", for the checks that sent something."""
+    lines: dict[str, str] = {}
+    for result in outcome.run.results:
+        action, delivery = alert_of(result, outcome.alerts)
+        if action != NO_ACTION:
+            lines[result.name] = f"{action}: {delivery}"
+    return lines
+
+
+def _log_check(result: CheckResult, redactor: Redactor) -> None:
+    """As each check finishes (its alert is decided after the run, in the summary)."""
+    record = check_document(result)
+    del record["alert"]
+    _emit({"type": "check", **redactor.data(record)})
+
+
+def _emit(record: Mapping[str, Any]) -> None:
+    line = json.dumps(record, separators=(",", ":"), default=str) + "\n"
+    with _EMIT_LOCK:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+
+
+def reset_cache() -> None:
+    """Forget the configs and clients of this container (tests)."""
+    global _s3_client
+    with _LOCK:
+        _CACHE.clear()
+        _s3_client = None

