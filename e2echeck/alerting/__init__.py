@@ -188,7 +188,8 @@ def send_alerts(
 
     enqueue_url = pd.enqueue_url if pd else "https://events.pagerduty.com/v2/enqueue"
     warnings.extend(_url_warnings(enqueue_url))
-    outgoing = [Outgoing(event, _routing_key(config, event)) for event in queue]
+    routing_key = _RoutingKeys(config)
+    outgoing = [Outgoing(event, routing_key(event)) for event in queue]
     if dry_run:
         results = [DeliveryResult(item.event, False, 0, None) for item in outgoing]
     else:
@@ -363,24 +364,28 @@ def _check_name(obs: Observation) -> str | None:
     return obs.check.name if obs.check is not None else None
 
 
-def _routing_key(config: Config, event: Event) -> str | None:
-    """The routing key an event goes to, looked up now (state never stores it)."""
-    default = config.pagerduty.routing_key if config.pagerduty else None
-    if event.check is None:  # the control alert: the file's key, else a control check's
-        controls = [c for c in config.checks if c.is_control]
-        return default or next((c.routing_key for c in controls if c.routing_key), None)
-    check = _find_check(config, event)
-    return config.routing_key_for(check) if check is not None else default
+class _RoutingKeys:
+    """The routing key each event goes to, looked up now (state never stores it).
 
+    Checks are indexed once: a lookup per event must not scan every check
+    (10,000 checks made that 10 s of a run)."""
 
-def _find_check(config: Config, event: Event) -> Check | None:
-    for check in config.checks:
-        if check.name == event.check:
-            return check
-    for check in config.checks:
-        if check.effective_dedup_key == event.dedup_key:
-            return check
-    return None
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.default = config.pagerduty.routing_key if config.pagerduty else None
+        self.by_name: dict[str, Check] = {}
+        self.by_dedup_key: dict[str, Check] = {}
+        for check in config.checks:  # the first of a name or key wins, as a scan would
+            self.by_name.setdefault(check.name, check)
+            self.by_dedup_key.setdefault(check.effective_dedup_key, check)
+
+    def __call__(self, event: Event) -> str | None:
+        config, default = self.config, self.default
+        if event.check is None:  # the control alert: the file's key, else a control check's
+            controls = [c for c in config.checks if c.is_control]
+            return default or next((c.routing_key for c in controls if c.routing_key), None)
+        check = self.by_name.get(event.check) or self.by_dedup_key.get(event.dedup_key)
+        return config.routing_key_for(check) if check is not None else default
 
 
 def _threshold_warnings(config: Config, run: RunResult, state_configured: bool) -> list[str]:

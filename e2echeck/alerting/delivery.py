@@ -39,7 +39,9 @@ class DeliveryPolicy:
     max_delay: float = 20.0  # cap of one backoff sleep (Retry-After included)
     jitter: float = 0.5  # a sleep is delay * (1 + jitter * random())
     timeout: float = 10.0  # per HTTP attempt (less when the deadline is nearer)
-    max_workers: int = 16  # events in flight at once
+    # Events in flight at once. 200 events at PagerDuty's ~50 ms took 1.0 s with 16
+    # (13 rounds of 50 ms plus the threads' own overhead); 32 halves the rounds.
+    max_workers: int = 32
 
 
 @dataclass(frozen=True)

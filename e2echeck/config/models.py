@@ -74,7 +74,15 @@ def _check_regex(value: str) -> str:
     return value
 
 
+# Names and indexes only ($.a.b[0].c): valid JSONPath by construction, so
+# `validate` need not import python-jsonpath (80 ms) for the common case.
+# Anything else is compiled by the library, as it will be at run time.
+SIMPLE_JSONPATH = re.compile(r"\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:0|[1-9][0-9]*)\])*")
+
+
 def _check_jsonpath(path: str) -> str:
+    if SIMPLE_JSONPATH.fullmatch(path):
+        return path
     from e2echeck.config._jsonpath import compile_jsonpath
 
     compile_jsonpath(path)

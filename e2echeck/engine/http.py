@@ -1,4 +1,4 @@
-"""HTTP for a run: one connection pool, redirects followed by hand, bodies read up to a cap.
+"""HTTP for a run: pooled connections, redirects followed by hand, bodies read up to a cap.
 
 Only the engine imports this module, so commands that run no check never load httpx2.
 """
@@ -55,8 +55,31 @@ class _NoCookies(http.cookiejar.CookieJar):
         return None
 
 
+# httpcore probes every idle connection of a pool (a socket poll through
+# anyio) each time it hands a connection out, so a request costs CPU in
+# proportion to the pool's size: with one pool of 100 connections that probing
+# was half of a run's CPU. A run's connections are therefore split into pools
+# ("shards") of at most this many, each request going to the least busy one;
+# together they hold `concurrency` connections, as one pool would.
+SHARD_CONNECTIONS = 16
+
+
+class _Shards:
+    """Clients of one kind (verifying or not), and the requests each has in flight."""
+
+    def __init__(self, clients: list[httpx2.AsyncClient]) -> None:
+        self.clients = clients
+        self.busy = [0] * len(clients)
+
+    def pick(self) -> int:
+        """The least busy shard. It has room: the run's slots never let more than
+        `concurrency` (the sum of the shards' sizes) requests out at once."""
+        busy = self.busy
+        return 0 if len(busy) == 1 else busy.index(min(busy))
+
+
 class HttpPool:
-    """The HTTP clients of one run: a verifying one, and one without TLS
+    """The HTTP clients of one run: verifying ones, and ones without TLS
     verification created only when a check asks for `verify_tls: false`."""
 
     def __init__(
@@ -66,16 +89,21 @@ class HttpPool:
         ssl_context: ssl.SSLContext | None = None,
         body_limit: int = BODY_LIMIT,
     ) -> None:
-        self._limits = httpx2.Limits(
-            max_connections=concurrency, max_keepalive_connections=concurrency
-        )
-        self._ssl_context = ssl_context
+        self._shard_count = max(1, -(-concurrency // SHARD_CONNECTIONS))
+        per_shard = -(-concurrency // self._shard_count)
+        self._limits = httpx2.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
         self.body_limit = body_limit
         self._timeouts: dict[float, httpx2.Timeout] = {}
-        self._verified = self._new_client(ssl_context if ssl_context is not None else True)
-        self._unverified: httpx2.AsyncClient | None = None
+        # One TLS context for every shard (loading the CA bundle takes 30 ms),
+        # built the way each client would build its own.
+        verify = httpx2.create_ssl_context(verify=ssl_context if ssl_context is not None else True)
+        self._verified = self._new_shards(verify)
+        self._unverified: _Shards | None = None
 
-    def _new_client(self, verify: ssl.SSLContext | bool) -> httpx2.AsyncClient:
+    def _new_shards(self, verify: ssl.SSLContext) -> _Shards:
+        return _Shards([self._new_client(verify) for _ in range(self._shard_count)])
+
+    def _new_client(self, verify: ssl.SSLContext) -> httpx2.AsyncClient:
         return httpx2.AsyncClient(
             limits=self._limits,
             verify=verify,
@@ -84,11 +112,11 @@ class HttpPool:
             timeout=httpx2.Timeout(10.0),
         )
 
-    def client(self, verify_tls: bool) -> httpx2.AsyncClient:
+    def shards(self, verify_tls: bool) -> _Shards:
         if verify_tls:
             return self._verified
         if self._unverified is None:
-            self._unverified = self._new_client(False)
+            self._unverified = self._new_shards(httpx2.create_ssl_context(verify=False))
         return self._unverified
 
     def timeout(self, seconds: float) -> httpx2.Timeout:
@@ -98,9 +126,10 @@ class HttpPool:
         return found
 
     async def aclose(self) -> None:
-        await self._verified.aclose()
-        if self._unverified is not None:
-            await self._unverified.aclose()
+        for shards in (self._verified, self._unverified):
+            if shards is not None:
+                for client in shards.clients:
+                    await client.aclose()
 
     async def __aenter__(self) -> HttpPool:
         return self
@@ -115,7 +144,17 @@ class HttpPool:
 
         `cookies` are the check's own (None until a response sets one); the
         possibly new jar is returned. RequestFailed when no response came."""
-        client = self.client(spec.verify_tls)
+        shards = self.shards(spec.verify_tls)
+        shard = shards.pick()
+        shards.busy[shard] += 1
+        try:
+            return await self._exchange(shards.clients[shard], spec, cookies)
+        finally:
+            shards.busy[shard] -= 1
+
+    async def _exchange(
+        self, client: httpx2.AsyncClient, spec: RequestSpec, cookies: httpx2.Cookies | None
+    ) -> tuple[Exchange, httpx2.Cookies | None]:
         try:
             request = client.build_request(
                 spec.method,
