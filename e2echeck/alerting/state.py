@@ -20,10 +20,12 @@ page someone for an incident that is already over.
 from __future__ import annotations
 
 import contextlib
+import glob
 import importlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,6 +173,11 @@ def open_store(location: str) -> StateStore:
     return FileStateStore(location)
 
 
+# A temporary state file this old is a leftover of a killed run, never a write
+# in progress (a write takes milliseconds).
+STALE_TEMPORARY_SECONDS = 600.0
+
+
 class FileStateStore:
     """A local JSON file, replaced atomically: a crash leaves the old or the new file."""
 
@@ -207,6 +214,16 @@ class FileStateStore:
                 os.unlink(temporary)
             raise StateError(f"cannot write: {exc.strerror or exc}") from None
         _fsync_directory(directory)
+        self._remove_stale_temporaries()
+
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary files left by a run that was killed mid-write. Only old ones:
+        a fresh one may belong to another run writing right now."""
+        cutoff = time.time() - STALE_TEMPORARY_SECONDS
+        for leftover in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -270,6 +270,22 @@ def test_state_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]  # no temp left
 
 
+def test_leftovers_of_killed_writes_are_cleaned_up_when_old(tmp_path: Path) -> None:
+    store = FileStateStore(tmp_path / "state.json")
+    stale = tmp_path / ".state.json.abc123.tmp"
+    fresh = tmp_path / ".state.json.def456.tmp"  # maybe another run writing right now
+    other = tmp_path / ".other.json.abc123.tmp"
+    for leftover in (stale, fresh, other):
+        leftover.write_text("{half a docu")
+    an_hour_ago = stale.stat().st_mtime - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    os.utime(other, (an_hour_ago, an_hour_ago))
+    store.save(State())
+    assert not stale.exists()
+    assert fresh.exists() and other.exists()
+    assert store.load().to_json() == State().to_json()
+
+
 def test_state_round_trips_through_the_file(tmp_path: Path) -> None:
     store = FileStateStore(tmp_path / "s.json")
     state = State.from_json(
