@@ -20,6 +20,7 @@ ROWS = [
     "start-up: e2echeck validate checks.yaml",
     "start-up: validate vs its deps as loaded",
     "start-up: import e2echeck.lambda_handler",
+    "validate a file of 100 checks",
     "Lambda zip, python3.12 x86_64 (quick: no dependencies)",
 ]
 
