@@ -350,12 +350,30 @@ if getattr(yaml, "__with_libyaml__", False):
 
 
 _NOT_READ = object()
+# The scalar tags the event path constructs itself; anything else (timestamps,
+# binary, explicit tags) is left to the node-based paths.
+_EVENT_SCALAR_TAGS = frozenset(
+    {
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+    }
+)
+
+
+class _GiveUp(Exception):
+    """The event path meets something only the node-based paths handle."""
+
+
 # Text where libyaml and PyYAML may disagree (found by fuzzing both): libyaml
 # accepts some tabs PyYAML refuses (`key: value<TAB>`), a comment glued to a
-# block scalar's indicator (`>#`), a BOM or line separator inside the text, and
-# reads a bare `!` tag as a string rather than null. Such a file is read by
-# PyYAML alone, whose verdict stands as it did before libyaml was used.
-_LIBYAML_DIFFERS = re.compile("[\t!\ufeff\u2028\u2029\x85]|[|>][-+0-9]*#")
+# block scalar's indicator (`>#`), a BOM or line separator inside the text,
+# reads a bare `!` tag as a string rather than null, and takes some `?` as text
+# where PyYAML sees a key indicator (`{1?1}`): only the `?` of a URL's query
+# (`/path?name=value`) is left to libyaml. Such a file is read by PyYAML alone,
+# whose verdict stands as it did before libyaml was used.
+_LIBYAML_DIFFERS = re.compile("[\t!\ufeff\u2028\u2029\x85]|[|>][-+0-9]*#|\\?(?![\\w.%~-]+=)")
 
 _PLAIN_TAGS = frozenset(
     {
@@ -419,6 +437,9 @@ class _PositionedReader:
         return self.values.get((), (1, 1))
 
     def read(self, text: str) -> Any:
+        document = self._read_events(text)
+        if document is not _NOT_READ:
+            return document
         loader, node = self._read_fast(text)
         try:
             if node is _NOT_READ:
@@ -471,6 +492,126 @@ class _PositionedReader:
             return self._build(node, (), set())
         finally:
             loader.dispose()
+
+    def _read_events(self, text: str) -> Any:
+        """The document built straight from libyaml's events, or _NOT_READ.
+
+        The fastest path, for the plain YAML a checks.yaml is made of: no node
+        tree and no second walk (half the reading time of a large file). It
+        gives up on anything else (anchors, aliases, merges, explicit tags,
+        timestamps, duplicate keys, ${VAR} problems, depth or size limits, any
+        error), and `read` goes on with the node-based paths, whose results,
+        messages and positions are the reference (a property test compares).
+        """
+        if not self.fast or _FastDepthLimitedLoader is None or _LIBYAML_DIFFERS.search(text):
+            return _NOT_READ
+        loader = _FastDepthLimitedLoader(text)
+        try:
+            return self._build_from_events(loader)
+        except Exception:
+            self.values, self.keys = {}, {}
+            self._nodes = 0
+            self.interpolate.unset.clear()
+            return _NOT_READ
+        finally:
+            loader.dispose()
+
+    def _build_from_events(self, loader: Any) -> Any:
+        get_event, resolve = loader.get_event, loader.resolve
+        scalar_event, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
+        sequence_start = yaml.SequenceStartEvent
+        constructors = yaml.constructor.SafeConstructor.yaml_constructors
+        str_tag = "tag:yaml.org,2002:str"
+        values, keys, interpolate = self.values, self.keys, self.interpolate
+        if not isinstance(get_event(), yaml.StreamStartEvent):
+            raise _GiveUp
+        if not isinstance(get_event(), yaml.DocumentStartEvent):
+            raise _GiveUp
+        # Open collections: [container, loc, pending key or None, its position].
+        stack: list[list[Any]] = []
+        root: Any = _NOT_READ
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                frame = stack.pop()
+                if frame[2] is not None:
+                    raise _GiveUp
+                if not stack:
+                    root = frame[0]
+                    break
+                continue
+            if getattr(event, "anchor", None) is not None or kind is yaml.AliasEvent:
+                raise _GiveUp
+            if event.tag is not None and event.tag != "!":
+                raise _GiveUp
+            mark = event.start_mark
+            position = (mark.line + 1, mark.column + 1)
+            if stack:
+                frame = stack[-1]
+                container = frame[0]
+                if type(container) is dict and frame[2] is None:
+                    # A key: a plain value, never a merge, never twice.
+                    if kind is not scalar_event:
+                        raise _GiveUp
+                    key = event.value
+                    if resolve(yaml.ScalarNode, key, event.implicit) != str_tag and (
+                        key == "<<" or not event.implicit[0]
+                    ):
+                        raise _GiveUp
+                    key_loc = (*frame[1], key)
+                    if key in container or key_loc in keys:
+                        raise _GiveUp
+                    keys[key_loc] = position
+                    frame[2] = key
+                    continue
+                loc = (
+                    (*frame[1], frame[2])
+                    if type(container) is dict
+                    else (
+                        *frame[1],
+                        len(container),
+                    )
+                )
+            else:
+                loc = ()
+            self._nodes += 1
+            if self._nodes > MAX_NODES or len(loc) > MAX_DEPTH:
+                raise _GiveUp
+            values[loc] = position
+            if kind is scalar_event:
+                tag = resolve(yaml.ScalarNode, event.value, event.implicit)
+                if tag == str_tag:
+                    value: Any = interpolate(event.value) if "$" in event.value else event.value
+                    if interpolate.unset:
+                        raise _GiveUp
+                elif tag in _EVENT_SCALAR_TAGS:
+                    node = yaml.ScalarNode(tag, event.value, mark, event.end_mark, event.style)
+                    value = constructors[tag](loader, node)
+                else:
+                    raise _GiveUp
+            elif kind is mapping_start or kind is sequence_start:
+                value = {} if kind is mapping_start else []
+            else:
+                raise _GiveUp
+            if stack:
+                frame = stack[-1]
+                if type(frame[0]) is dict:
+                    frame[0][frame[2]] = value
+                    frame[2] = None
+                else:
+                    frame[0].append(value)
+            elif kind is scalar_event:
+                raise _GiveUp  # the root is not a mapping: the node paths say so
+            if kind is mapping_start or kind is sequence_start:
+                stack.append([value, loc, None, position])
+        if not isinstance(root, dict):
+            raise _GiveUp
+        if not isinstance(get_event(), yaml.DocumentEndEvent):
+            raise _GiveUp
+        if not isinstance(get_event(), yaml.StreamEndEvent):
+            raise _GiveUp
+        return root
 
     def _read_fast(self, text: str) -> tuple[Any, Any]:
         """(loader, node) from libyaml's parser; node is _NOT_READ on any error."""

@@ -37,15 +37,15 @@ def big_config(count: int) -> str:
     return text
 
 
-# The 2 s target is measured by bench/run.py ("validate a file of 10,000 checks"):
-# this VM's speed varies by a third from one minute to the next, so a test that
-# asserted the target itself would fail at random. This one catches a loader gone
-# badly wrong (quadratic work, a slow path taken for every file).
-GENEROUS_BOUND_S = 6.0
+# The limit of issue 6. The loader takes about 0.9 s of CPU here (best of 3), and
+# this VM's speed varies by a third from one minute to the next: the margin is
+# for that. bench/run.py measures the whole command ("validate a file of 10,000
+# checks").
+LIMIT_S = 2.0
 
 
 @pytest.mark.slow
-def test_ten_thousand_checks_validate_quickly(tmp_path: Path) -> None:
+def test_ten_thousand_checks_validate_in_under_two_seconds(tmp_path: Path) -> None:
     path = tmp_path / "checks.yaml"
     path.write_text(big_config(10_000), encoding="utf-8")
     best = float("inf")
@@ -56,7 +56,7 @@ def test_ten_thousand_checks_validate_quickly(tmp_path: Path) -> None:
         assert result.config is not None, result.problems[:3]
         assert len(result.config.checks) == 10_000
     print(f"10,000 checks validated in {best:.2f} s")
-    assert best < GENEROUS_BOUND_S
+    assert best < LIMIT_S
 
 
 def _pure_python_nodes(text: str) -> yaml.Node | None:
