@@ -118,7 +118,7 @@ def test_the_library_never_retries_by_itself(fake_pd: FakePagerDuty) -> None:
             dry_run=False,
             policy=DeliveryPolicy(max_attempts=1),
         )
-        assert time.monotonic() - started < 1.0  # the library would sleep >= 1.5 s
+        assert time.monotonic() - started < 1.4  # the library would sleep >= 1.5 s
         assert [r.status for r in fake_pd.requests] == [status]
         assert report.undelivered == 1
 
@@ -147,7 +147,7 @@ def test_429_forever_is_bounded_by_the_deadline(fake_pd: FakePagerDuty) -> None:
         policy=patient,
     )
     elapsed = time.monotonic() - started
-    assert elapsed < 1.0
+    assert elapsed < 1.5  # the deadline (0.6 s) and one attempt's timeout at most
     assert 2 <= len(fake_pd.requests) < 30
     assert report.undelivered == 1
     assert "deadline" in report.checks["a"].delivery

@@ -52,7 +52,7 @@ def test_endless_trickle_ends_at_the_timeout_with_memory_flat(
             tracemalloc.stop()
     assert result.outcome is Outcome.FAILED
     assert "timed out after 1.5s reading the response body" in result.failures[0]
-    assert 1.5 <= elapsed < 2.5
+    assert 1.5 <= elapsed < 3.5  # ends at its timeout, not at the body's end (never)
     # ~300 KiB arrived in 1.5 s; the run must not hold much more than that.
     assert peak < 4 * 1024 * 1024, f"peak {peak / 1048576:.1f} MiB"
 
