@@ -13,15 +13,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from e2echeck import __version__
+from e2echeck import __version__, exit_codes
 
 if TYPE_CHECKING:
     from e2echeck.config import LoadResult
-
-EXIT_OK = 0
-EXIT_CHECK_FAILED = 1
-EXIT_CONFIG_ERROR = 2
-EXIT_UNDELIVERED = 3
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -49,7 +44,7 @@ def fail_with_config_errors(problems: list[Any]) -> NoReturn:
         click.echo(str(problem), err=True)
     count = sum(1 for p in problems if getattr(p, "severity", "error") == "error")
     click.echo(f"e2echeck: {count} config error{'s' if count != 1 else ''}", err=True)
-    sys.exit(EXIT_CONFIG_ERROR)
+    sys.exit(exit_codes.CONFIG_ERROR)
 
 
 @main.command()
@@ -93,7 +88,8 @@ def validate(configs: tuple[str, ...], output_format: str, strict_env: bool) -> 
             else:
                 count = len(result.errors)
                 click.echo(f"{result.source}: invalid ({count} error{'s' if count != 1 else ''})")
-    sys.exit(EXIT_OK if all(r.config is not None for r in results) else EXIT_CONFIG_ERROR)
+    valid = all(r.config is not None for r in results)
+    sys.exit(exit_codes.OK if valid else exit_codes.CONFIG_ERROR)
 
 
 def _check_one(path: Path, strict_env: bool) -> LoadResult:
@@ -223,7 +219,6 @@ def run_command(
     from e2echeck.runner import (
         RunOptions,
         SelectionError,
-        alerting_problems,
         execute,
         select_checks,
     )
@@ -234,7 +229,7 @@ def run_command(
             deadline_seconds = parse_duration(deadline)
         except ValueError as exc:
             click.echo(f"e2echeck: --deadline: {exc}", err=True)
-            return EXIT_CONFIG_ERROR
+            return exit_codes.CONFIG_ERROR
     try:
         config = load_config(config_path)
     except ConfigError as exc:
@@ -251,18 +246,12 @@ def run_command(
         selected = select_checks(config, only, tags)
     except SelectionError as exc:
         click.echo(f"e2echeck: {exc}", err=True)
-        return EXIT_CONFIG_ERROR
-    total = len(selected)
-    if not no_alert:
-        problems = alerting_problems(config, selected)
-        if problems:
-            for problem in problems:
-                click.echo(problem, err=True)
-            click.echo("e2echeck: config error: alerts cannot be sent", err=True)
-            return EXIT_CONFIG_ERROR
-    progress = Progress(total, sys.stderr)
+        return exit_codes.CONFIG_ERROR
+    progress = Progress(len(selected), sys.stderr)
     try:
         outcome = execute(config, options, on_result=progress.update)
+    except ConfigError as exc:  # alerts cannot be sent: nothing has run
+        fail_with_config_errors(exc.problems)
     finally:
         progress.finish()
     redactor = Redactor(config.secrets)
@@ -297,7 +286,7 @@ def run_command(
                 Path(path).write_text(text, encoding="utf-8")
             except OSError as exc:
                 click.echo(f"e2echeck: cannot write {path}: {exc.strerror or exc}", err=True)
-                return EXIT_CONFIG_ERROR
+                return exit_codes.CONFIG_ERROR
     return outcome.exit_code
 
 

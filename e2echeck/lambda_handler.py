@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from e2echeck.config import ConfigError, load_config, load_config_text
+from e2echeck import exit_codes
+from e2echeck.config import load_config, load_config_text
 from e2echeck.config.models import Config
 from e2echeck.engine.results import CheckResult
 from e2echeck.redaction import Redactor
@@ -46,7 +47,6 @@ from e2echeck.runner import RunOptions, RunOutcome, execute
 # The zip's root: `checks.yaml` sits next to the `e2echeck` package.
 BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "checks.yaml"
 
-EXIT_UNDELIVERED = 3
 
 # Time kept back from the run for delivering events and returning: 20 % of
 # what Lambda leaves, between 10 s and 60 s, and never more than half of it.
@@ -106,7 +106,7 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
             "heartbeat_warning": loaded.redactor.text(outcome.heartbeat_warning or "") or None,
         }
     )
-    if outcome.exit_code == EXIT_UNDELIVERED:
+    if outcome.exit_code == exit_codes.UNDELIVERED:
         raise UndeliveredEventsError(
             "at least one PagerDuty event could not be delivered; see the log lines above"
         )
@@ -148,9 +148,6 @@ def _load(source: str) -> _Loaded:
         loaded = _CACHE.get(source)
         if loaded is None:
             config = _read_config(source)
-            if config.unset_routing_keys:
-                # The handler always alerts: a missing routing key is a config error.
-                raise ConfigError(list(config.unset_routing_keys))
             loaded = _Loaded(config, Redactor(config.secrets))
             _CACHE[source] = loaded
         return loaded

@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
+from e2echeck import exit_codes
+from e2echeck.config.loader import ConfigError, Problem
 from e2echeck.config.models import Check, Config
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
 
 if TYPE_CHECKING:
     from e2echeck.alerting import AlertReport
-
-EXIT_OK = 0
-EXIT_CHECK_FAILED = 1
-EXIT_UNDELIVERED = 3
 
 
 @dataclass
@@ -102,10 +100,10 @@ def exit_code_for(run: RunResult, *, undelivered: bool = False) -> int:
     """0 every check passed; 1 a check failed, is unknown or was skipped by the
     deadline; 3 an event could not be delivered (3 wins over 1)."""
     if undelivered:
-        return EXIT_UNDELIVERED
+        return exit_codes.UNDELIVERED
     if all(r.outcome is Outcome.OK for r in run.results):
-        return EXIT_OK
-    return EXIT_CHECK_FAILED
+        return exit_codes.OK
+    return exit_codes.CHECK_FAILED
 
 
 def execute(
@@ -117,11 +115,16 @@ def execute(
 ) -> RunOutcome:
     """Select the checks, run them, then hand the results to alerting.
 
-    SelectionError when --only/--tag select nothing."""
+    SelectionError when --only/--tag select nothing; ConfigError, before any
+    check runs, when alerts are to be sent and a routing key is missing."""
     from e2echeck.engine import run_checks
 
     started = time.monotonic()
     checks = select_checks(config, options.only, options.tags)
+    if options.alert:
+        problems = alerting_problems(config, checks)
+        if problems:
+            raise ConfigError(problems)
     run = run_checks(
         config,
         checks=checks,
@@ -167,18 +170,24 @@ def deliver_alerts(
     )
 
 
-def alerting_problems(config: Config, checks: Sequence[Check]) -> list[str]:
+def alerting_problems(config: Config, checks: Sequence[Check]) -> list[Problem]:
     """Why events could not be sent for these checks: a missing routing key is a
     config error before anything runs, never a silent skip."""
-    problems = [str(p) for p in config.unset_routing_keys]
+    problems = list(config.unset_routing_keys)
     if problems:
         return problems
     missing = [c.name for c in checks if not config.routing_key_for(c)]
     if missing:
-        where = f"{config.source}: pagerduty.routing_key"
         names = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         problems.append(
-            f"{where}: no routing key for {names}; set pagerduty.routing_key "
-            "(e.g. ${PAGERDUTY_ROUTING_KEY}) or the check's routing_key, or run with --no-alert"
+            Problem(
+                config.source,
+                1,
+                1,
+                "pagerduty.routing_key",
+                f"no routing key for {names}; set pagerduty.routing_key "
+                "(e.g. ${PAGERDUTY_ROUTING_KEY}) or the check's routing_key, "
+                "or run with --no-alert",
+            )
         )
     return problems

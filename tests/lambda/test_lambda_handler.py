@@ -188,6 +188,17 @@ def test_missing_config_raises(lambda_env: dict[str, str], tmp_path: Path) -> No
         handler({"config": str(tmp_path / "nope.yaml")}, FakeContext())
 
 
+def test_a_config_without_any_routing_key_raises_before_running(
+    lambda_env: dict[str, str], tmp_path: Path, servers: Servers
+) -> None:
+    path = tmp_path / "checks.yaml"
+    path.write_text(CONFIG.replace("  routing_key: ${PAGERDUTY_ROUTING_KEY}\n", ""))
+    with pytest.raises(ConfigError, match="no routing key for up, down"):
+        handler({"config": str(path)}, FakeContext())
+    assert servers.requests == []  # no check ran
+    assert servers.events == []
+
+
 def test_unset_routing_key_raises(
     lambda_env: dict[str, str],
     config_file: Path,
