@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from e2echeck import exit_codes
 from e2echeck.config.loader import ConfigError, Problem
@@ -19,7 +19,7 @@ from e2echeck.config.models import Check, Config
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
 
 if TYPE_CHECKING:
-    from e2echeck.alerting import AlertReport
+    from e2echeck.alerting import AlertReport, CheckAlert
 
 
 @dataclass
@@ -44,8 +44,7 @@ DELIVERY_GRACE = 30.0
 class RunOutcome:
     run: RunResult
     exit_code: int
-    # Check name -> alert status (objects with .action and .delivery).
-    alerts: Mapping[str, Any] | None = None
+    alerts: Mapping[str, CheckAlert] | None = None  # by check name
     alert_report: AlertReport | None = None
     heartbeat_warning: str | None = None
 

@@ -1,4 +1,4 @@
-"""What a run means for PagerDuty: one observation per alert, and the events (SPEC 5).
+"""What a run means for PagerDuty: one observation per alert, and the events.
 
 Pure data: nothing here sends, stores or imports an HTTP client. Every string that
 goes into an event has passed through the run's Redactor; the routing key is not
@@ -126,7 +126,7 @@ def _control_observation(config: Config, run: RunResult, redactor: Redactor) -> 
 
 
 def trigger_event(config: Config, result: CheckResult, redactor: Redactor) -> Event:
-    """The trigger of a failed check, payload per SPEC section 5, redacted."""
+    """The trigger of a failed check, redacted: summary, source, severity, links."""
     check = result.check
     url = result.url or check.first_url
     reason = result.reason or "failed"

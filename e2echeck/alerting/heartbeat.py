@@ -1,4 +1,4 @@
-"""The dead man's switch: one GET after every completed run (SPEC section 5).
+"""The dead man's switch: one GET after every completed run.
 
 A ping that fails is worth a warning, never a failed run: the checks ran and
 their events went out; the heartbeat service will notice the silence itself.

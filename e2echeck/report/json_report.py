@@ -1,13 +1,16 @@
-"""The JSON report: one document with `checks` and `summary` (SPEC section 4)."""
+"""The JSON report: one document with `checks`, `summary` and `alerting`."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from e2echeck.engine.results import CheckResult, RunResult
 from e2echeck.redaction import Redactor
 from e2echeck.report import Alerts, alert_of, summary_counts
+
+if TYPE_CHECKING:
+    from e2echeck.alerting import AlertReport
 
 
 def check_document(result: CheckResult, alerts: Alerts | None = None) -> dict[str, Any]:
@@ -38,9 +41,10 @@ def build_json(
     *,
     redactor: Redactor | None = None,
     alerts: Alerts | None = None,
-    report: Any | None = None,
+    report: AlertReport | None = None,
 ) -> dict[str, Any]:
-    """`report`: the AlertReport of the run (its events, counts, warnings)."""
+    """The report as a JSON-ready dict; `report` adds the run's alerting (events,
+    counts, warnings) as `alerting`."""
     document = {
         "checks": [check_document(r, alerts) for r in run.results],
         "summary": {
@@ -65,7 +69,7 @@ def render_json(
     *,
     redactor: Redactor | None = None,
     alerts: Alerts | None = None,
-    report: Any | None = None,
+    report: AlertReport | None = None,
 ) -> str:
     document = build_json(run, redactor=redactor, alerts=alerts, report=report)
     return json.dumps(document, indent=2) + "\n"

@@ -1,0 +1,122 @@
+"""What each alert does this run: trigger, resolve or nothing, with or without state.
+
+Without state every failed check triggers and every passing one resolves. With
+state, thresholds and change-only events apply (`state.advance`), and events an
+earlier run could not deliver are due again. `record` updates the state after
+delivery. Nothing here sends anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from e2echeck.alerting.events import CONTROL_DEDUP_KEY, Event, Observation, resolve_event
+from e2echeck.alerting.results import NOT_SENT_NO_RESOLVE, ActionName
+from e2echeck.alerting.state import AlertState, State, advance, now_iso
+from e2echeck.config.models import Config
+from e2echeck.redaction import Redactor
+
+
+@dataclass
+class Decision:
+    """One alert's action this run, and the new event it sends (if any)."""
+
+    observation: Observation
+    action: ActionName
+    note: str  # why nothing is sent, when nothing is
+    event: Event | None = None  # this run's new event
+
+
+def decide_stateless(
+    observations: list[Observation], send_resolve: bool, redactor: Redactor
+) -> list[Decision]:
+    """Every failed check triggers; every passing one resolves (unless turned off)."""
+    decisions = []
+    for obs in observations:
+        if obs.signal == "fail":
+            decisions.append(Decision(obs, "trigger", "", obs.trigger))
+        elif obs.signal == "pass" and send_resolve:
+            event = resolve_event(obs.dedup_key, check_name(obs), redactor)
+            decisions.append(Decision(obs, "resolve", "", event))
+        elif obs.signal == "pass":
+            decisions.append(Decision(obs, "none", NOT_SENT_NO_RESOLVE))
+        else:
+            decisions.append(Decision(obs, "none", obs.note))
+    return decisions
+
+
+def decide_stateful(
+    config: Config,
+    observations: list[Observation],
+    state: State,
+    send_resolve: bool,
+    redactor: Redactor,
+) -> tuple[list[Decision], list[Event]]:
+    """Advance each alert; (decisions, earlier undelivered events still due).
+
+    A new event supersedes the key's undelivered one (see state.py).
+    """
+    now = now_iso()
+    decisions = []
+    for obs in observations:
+        if obs.signal is None:
+            decisions.append(Decision(obs, "none", obs.note))
+            continue
+        alert = state.alerts.setdefault(obs.dedup_key, AlertState())
+        alert.check = check_name(obs) or alert.check
+        failure_threshold = success_threshold = 1  # the control alert: no thresholds
+        if obs.check is not None:
+            settings = config.settings_for(obs.check)
+            failure_threshold = settings.failure_threshold
+            success_threshold = settings.success_threshold
+        action, note = advance(alert, obs.signal, failure_threshold, success_threshold, now)
+        if action == "trigger":
+            assert obs.trigger is not None
+            alert.undelivered = [obs.trigger]
+            decisions.append(Decision(obs, "trigger", "", obs.trigger))
+        elif action == "resolve" and send_resolve:
+            event = resolve_event(obs.dedup_key, check_name(obs), redactor)
+            alert.undelivered = [event]
+            decisions.append(Decision(obs, "resolve", "", event))
+        elif action == "resolve":
+            alert.undelivered = []  # a stale trigger must not page after recovery
+            decisions.append(Decision(obs, "none", NOT_SENT_NO_RESOLVE))
+        else:
+            decisions.append(Decision(obs, "none", note))
+    new = {id(d.event) for d in decisions if d.event is not None}
+    old = [e for alert in state.alerts.values() for e in alert.undelivered if id(e) not in new]
+    old.sort(key=lambda e: e.created_at)
+    return decisions, old
+
+
+def record(
+    state: State,
+    delivered: list[Event],
+    config: Config,
+    warnings: list[str],
+    redactor: Redactor,
+) -> None:
+    """Drop delivered events from the state; forget what no check uses any more."""
+    for event in delivered:
+        alert = state.alerts.get(event.dedup_key)
+        if alert is not None:
+            alert.undelivered = [e for e in alert.undelivered if e is not event]
+    known = {check.effective_dedup_key for check in config.checks} | {CONTROL_DEDUP_KEY}
+    for key in list(state.alerts):
+        alert = state.alerts[key]
+        if key in known or alert.undelivered:
+            continue
+        if alert.state == "open":
+            warnings.append(
+                redactor.text(
+                    f"alert {key!r} is open in PagerDuty but no check has that dedup key any "
+                    "more; resolve it there"
+                )
+            )
+            continue
+        del state.alerts[key]
+    state.updated_at = now_iso()
+
+
+def check_name(obs: Observation) -> str | None:
+    return obs.check.name if obs.check is not None else None
