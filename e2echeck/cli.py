@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from e2echeck import __version__, exit_codes
+from e2echeck import __version__, exit_codes, lambda_targets
+from e2echeck.cli_options import RunArgs, click_options, config_argument
 
 if TYPE_CHECKING:
     from e2echeck.config import LoadResult
@@ -142,73 +143,17 @@ def schema(output: str | None) -> None:
 
 
 @main.command()
-@click.argument("config", required=False, type=click.Path())
-@click.option("--only", multiple=True, metavar="NAME", help="Run only checks of this name or glob.")
-@click.option("--tag", multiple=True, help="Run only checks with this tag.")
-@click.option("--no-alert", is_flag=True, help="Send nothing; print the events instead.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
-@click.option("--junit", type=click.Path(dir_okay=False), help="Write a JUnit XML report here.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write a JSON report.")
-@click.option("--concurrency", type=click.IntRange(1, 1000), default=50, show_default=True)
-@click.option("--deadline", metavar="DURATION", help="Skip checks not started by then (e.g. 4m).")
-@click.option("--state", "state_path", type=click.Path(dir_okay=False), help="State file.")
-@click.option("-v", "--verbose", count=True, help="More detail (repeatable).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
-def run(
-    config: str | None,
-    only: tuple[str, ...],
-    tag: tuple[str, ...],
-    no_alert: bool,
-    output_format: str,
-    junit: str | None,
-    json_path: str | None,
-    concurrency: int,
-    deadline: str | None,
-    state_path: str | None,
-    verbose: int,
-    quiet: bool,
-) -> None:
+@config_argument
+@click_options(RunArgs)
+def run(config: str | None, **options: Any) -> None:
     """Run every check of CONFIG once and page (or un-page) PagerDuty.
 
     Exit 0: all passed; 1: a check failed; 2: usage or config error;
     3: an event could not be delivered."""
-    sys.exit(
-        run_command(
-            config_path=_config_path(config),
-            only=only,
-            tags=tag,
-            no_alert=no_alert,
-            output_format=output_format,
-            junit_path=junit,
-            json_path=json_path,
-            concurrency=concurrency,
-            deadline=deadline,
-            state_path=state_path,
-            verbosity=-1 if quiet else verbose,
-        )
-    )
+    sys.exit(run_command(_config_path(config), RunArgs(**options)))
 
 
-def run_command(
-    *,
-    config_path: Path,
-    only: tuple[str, ...],
-    tags: tuple[str, ...],
-    no_alert: bool,
-    output_format: str,
-    junit_path: str | None,
-    json_path: str | None,
-    concurrency: int,
-    deadline: str | None,
-    state_path: str | None,
-    verbosity: int,
-) -> int:
+def run_command(config_path: Path, args: RunArgs) -> int:
     """`e2echeck run`: load, run, report. Returns the exit code."""
     from e2echeck.config import ConfigError, load_config
     from e2echeck.config.types import parse_duration
@@ -224,9 +169,9 @@ def run_command(
     )
 
     deadline_seconds = None
-    if deadline is not None:
+    if args.deadline is not None:
         try:
-            deadline_seconds = parse_duration(deadline)
+            deadline_seconds = parse_duration(args.deadline)
         except ValueError as exc:
             click.echo(f"e2echeck: --deadline: {exc}", err=True)
             return exit_codes.CONFIG_ERROR
@@ -235,15 +180,15 @@ def run_command(
     except ConfigError as exc:
         fail_with_config_errors(exc.problems)
     options = RunOptions(
-        only=only,
-        tags=tags,
-        concurrency=concurrency,
+        only=args.only,
+        tags=args.tags,
+        concurrency=args.concurrency,
         deadline=deadline_seconds,
-        alert=not no_alert,
-        state_path=state_path,
+        alert=not args.no_alert,
+        state_path=args.state_path,
     )
     try:
-        selected = select_checks(config, only, tags)
+        selected = select_checks(config, args.only, args.tags)
     except SelectionError as exc:
         click.echo(f"e2echeck: {exc}", err=True)
         return exit_codes.CONFIG_ERROR
@@ -256,30 +201,35 @@ def run_command(
         progress.finish()
     redactor = Redactor(config.secrets)
     run, alerts, report = outcome.run, outcome.alerts, outcome.alert_report
-    if output_format == "json":
+    if args.output_format == "json":
         click.echo(render_json(run, redactor=redactor, alerts=alerts, report=report), nl=False)
     else:
         click.echo(
             render_text(
                 run,
                 redactor=redactor,
-                verbosity=verbosity,
+                verbosity=args.verbosity,
                 colour=use_colour(sys.stdout),
                 alerts=alerts,
             ),
             nl=False,
         )
         if report is not None:
-            click.echo(render_alerts(report, verbosity=verbosity), nl=False)
+            click.echo(render_alerts(report, verbosity=args.verbosity), nl=False)
     for warning in [*(report.warnings if report else []), outcome.heartbeat_warning]:
         if warning:
             click.echo(f"e2echeck: warning: {redactor.text(warning)}", err=True)
     for path, text in (
         (
-            json_path,
-            render_json(run, redactor=redactor, alerts=alerts, report=report) if json_path else "",
+            args.json_path,
+            render_json(run, redactor=redactor, alerts=alerts, report=report)
+            if args.json_path
+            else "",
         ),
-        (junit_path, render_junit(run, redactor=redactor, alerts=alerts) if junit_path else ""),
+        (
+            args.junit_path,
+            render_junit(run, redactor=redactor, alerts=alerts) if args.junit_path else "",
+        ),
     ):
         if path:
             try:
@@ -291,7 +241,7 @@ def run_command(
 
 
 @main.command()
-@click.argument("config", required=False, type=click.Path())
+@config_argument
 @click.option(
     "--output",
     "-o",
@@ -302,11 +252,18 @@ def run_command(
 @click.option(
     "--python",
     "python_version",
-    type=click.Choice(["3.12", "3.13"]),
-    default="3.12",
+    type=click.Choice(lambda_targets.PYTHON_VERSIONS),
+    default=lambda_targets.DEFAULT_PYTHON,
     show_default=True,
+    help="The Lambda function's Python runtime.",
 )
-@click.option("--arch", type=click.Choice(["x86_64", "arm64"]), default="x86_64", show_default=True)
+@click.option(
+    "--arch",
+    type=click.Choice(list(lambda_targets.ARCHITECTURES)),
+    default=lambda_targets.DEFAULT_ARCH,
+    show_default=True,
+    help="The Lambda function's architecture.",
+)
 def package(config: str | None, output: str, python_version: str, arch: str) -> None:
     """Build the AWS Lambda zip: the package, its dependencies for the target
     Python and architecture, and CONFIG as checks.yaml at the root."""
