@@ -24,10 +24,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from e2echeck.lambda_targets import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_PYTHON
+
 HANDLER = "e2echeck.lambda_handler.handler"
 CONFIG_NAME = "checks.yaml"
-PYTHON_VERSIONS = ("3.12", "3.13")  # the Lambda runtimes `e2echeck package` offers
-ARCHITECTURES = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 
 # Shipped by the Lambda Python runtimes; bundling them only adds megabytes and
 # shadows the runtime's own, patched copies.
@@ -52,8 +52,8 @@ class PackageInfo:
 def build_lambda_zip(
     config_path: str | os.PathLike[str],
     output: str | os.PathLike[str],
-    python_version: str = "3.12",
-    arch: str = "x86_64",
+    python_version: str = DEFAULT_PYTHON,
+    arch: str = DEFAULT_ARCH,
     *,
     requirements: Sequence[str] | None = None,
 ) -> PackageInfo:
@@ -62,8 +62,9 @@ def build_lambda_zip(
     Raises ConfigError when the config is invalid (before anything is
     downloaded) and PackagingError when pip or the arguments fail.
     `python_version` is the target interpreter "X.Y"; the CLI offers the Lambda
-    runtimes, the tests also use the host's version. `requirements` defaults to
-    the runtime dependencies of the installed e2echeck distribution.
+    runtimes (lambda_targets.PYTHON_VERSIONS), the tests also use the host's
+    version. `requirements` defaults to the runtime dependencies of the installed
+    e2echeck distribution.
     """
     from e2echeck.config import ConfigError, check_config
 

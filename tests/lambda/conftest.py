@@ -11,7 +11,7 @@ import importlib.metadata
 import shutil
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,39 @@ def lambda_zip(tmp_path_factory: pytest.TempPathFactory) -> BuiltZip:
     info = build_lambda_zip(config, work / "e2echeck-lambda.zip", python_version, arch)
     print(f"\nLambda zip for Python {python_version}/{arch}: {info.size_bytes} bytes")
     return BuiltZip(info.path, info.size_bytes, python_version, arch, config)
+
+
+@pytest.fixture(scope="session")
+def zip_for(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], BuiltZip]:
+    """Builds (once per session and Python) the x86_64 zip through
+    `e2echeck package --python X.Y`; the host's target reuses `lambda_zip`."""
+    from click.testing import CliRunner
+
+    from e2echeck.cli import main
+
+    built: dict[str, BuiltZip] = {}
+
+    def build(python_version: str) -> BuiltZip:
+        if python_version in built:
+            return built[python_version]
+        if host_target() == (python_version, "x86_64"):
+            zipped: BuiltZip = request.getfixturevalue("lambda_zip")
+        else:
+            work = tmp_path_factory.mktemp(f"zip-{python_version}")
+            config = work / "checks.yaml"
+            config.write_text(CONFIG, encoding="utf-8")
+            output = work / "e2echeck-lambda.zip"
+            args = ["package", str(config), "-o", str(output), "--python", python_version]
+            result = CliRunner().invoke(main, [*args, "--arch", "x86_64"])
+            assert result.exit_code == 0, result.output
+            size = output.stat().st_size
+            zipped = BuiltZip(output, size, python_version, "x86_64", config)
+        built[python_version] = zipped
+        return zipped
+
+    return build
 
 
 @pytest.fixture(scope="session")

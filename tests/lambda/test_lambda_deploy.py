@@ -1,6 +1,6 @@
 """deploy/template.yaml passes cfn-lint, the Dockerfile passes hadolint, and both
-say what SPEC section 6 requires. (No Docker engine runs here: the image itself
-is not built by the tests.)"""
+deploy what the project promises (schedule, handler, least privilege, runtimes).
+(No Docker engine runs here: the image itself is not built by the tests.)"""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from e2echeck.lambda_targets import DEFAULT_PYTHON, PYTHON_VERSIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "template.yaml"
@@ -50,7 +52,6 @@ def test_template_contract() -> None:
 
     assert parameters["RoutingKey"]["NoEcho"] is True
     assert parameters["Schedule"]["Default"] == "rate(5 minutes)"
-    assert parameters["Runtime"]["Default"] == "python3.12"
 
     function = resources["Function"]["Properties"]
     assert function["Handler"] == "e2echeck.lambda_handler.handler"
@@ -66,6 +67,13 @@ def test_template_contract() -> None:
     permission = resources["InvokePermission"]["Properties"]
     assert permission["Principal"] == "events.amazonaws.com"
     assert permission["SourceArn"] == {"Fn::GetAtt": ["ScheduleRule", "Arn"]}
+
+
+def test_template_offers_the_runtimes_package_builds_for() -> None:
+    runtime = _template()["Parameters"]["Runtime"]
+    assert runtime["AllowedValues"] == [f"python{v}" for v in PYTHON_VERSIONS]
+    assert runtime["Default"] == f"python{DEFAULT_PYTHON}"
+    assert {"3.11", "3.14"} <= set(PYTHON_VERSIONS)  # the oldest and newest Lambda runtimes
 
 
 def test_role_has_least_privilege() -> None:

@@ -6,14 +6,18 @@ PagerDuty Events API on 127.0.0.1."""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lambda_support import ROUTING_KEY, BuiltZip, RuntimeAPI, Servers
 
 from e2echeck.packaging import HANDLER, build_lambda_zip
@@ -39,6 +43,7 @@ outside = sorted(
 print("RESULT " + json.dumps({
     "result": result, "outside": outside, "yaml_c": yaml.__with_libyaml__,
     "handler_file": e2echeck.lambda_handler.__file__,
+    "python": "%d.%d" % sys.version_info[:2],
 }))
 """
 
@@ -69,12 +74,16 @@ def _lambda_environment(servers: Servers, task: Path) -> dict[str, str]:
 
 
 def _bare(
-    task: Path, env: dict[str, str], event: Any, remaining_ms: int = 60_000
+    task: Path,
+    env: dict[str, str],
+    event: Any,
+    remaining_ms: int = 60_000,
+    interpreter: str = sys.executable,
 ) -> dict[str, Any]:
     Path(env["TMPDIR"]).mkdir(exist_ok=True)
     completed = subprocess.run(
         [
-            sys.executable,
+            interpreter,
             "-I",
             "-S",
             "-c",
@@ -230,3 +239,78 @@ def test_zip_through_awslambdaric(
     check_lines = [json.loads(ln) for ln in output.splitlines() if ln.startswith('{"type":"check"')]
     assert len(check_lines) >= 3  # one per check and run: 2, then 1
     assert ROUTING_KEY not in output
+
+
+# Every Lambda Python runtime gets its own zip: pydantic-core and PyYAML have
+# compiled parts built per CPython version. The oldest and the newest runtime are
+# built here (3.12 and 3.13 in tests/test_packaging.py).
+RUNTIMES = ("3.11", "3.14")
+
+
+def _interpreter(python_version: str) -> str | None:
+    """An interpreter of that version on this machine (PATH, then pyenv), if any."""
+    pyenv = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    candidates = [
+        shutil.which(f"python{python_version}"),
+        *sorted(glob.glob(f"{pyenv}/versions/{python_version}.*/bin/python{python_version}")),
+    ]
+    for candidate in candidates:
+        if not candidate:
+            continue
+        probe = [candidate, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
+        completed = subprocess.run(probe, capture_output=True, text=True, check=False)
+        if completed.returncode == 0 and completed.stdout.strip() == python_version:
+            return candidate
+    return None
+
+
+@pytest.mark.parametrize("python_version", RUNTIMES)
+def test_zip_carries_the_wheels_of_its_python(
+    zip_for: Callable[[str], BuiltZip], python_version: str
+) -> None:
+    built = zip_for(python_version)
+    tag = "cp" + python_version.replace(".", "")
+    abi = f"cpython-{tag[2:]}-x86_64-linux-gnu"
+    with zipfile.ZipFile(built.path) as archive:
+        names = archive.namelist()
+        wheels = {
+            name.split("/")[0].split("-")[0]: archive.read(name).decode()
+            for name in names
+            if name.endswith(".dist-info/WHEEL")
+        }
+    compiled = [n for n in names if n.endswith(".so")]
+    assert any(n.startswith("pydantic_core/") for n in compiled), compiled
+    assert any(n.startswith(("yaml/_yaml", "_yaml")) for n in compiled), compiled
+    assert all(abi in n for n in compiled), compiled
+    for distribution in ("pydantic_core", "pyyaml"):
+        tags = [ln.split(": ", 1)[1] for ln in wheels[distribution].splitlines() if "Tag:" in ln]
+        assert tags and all(t.startswith(f"{tag}-{tag}-manylinux") for t in tags), tags
+
+
+@pytest.mark.parametrize("python_version", RUNTIMES)
+def test_zip_runs_under_its_python(
+    zip_for: Callable[[str], BuiltZip],
+    python_version: str,
+    servers: Servers,
+    tmp_path: Path,
+) -> None:
+    interpreter = _interpreter(python_version)
+    if interpreter is None:
+        pytest.skip(
+            f"no Python {python_version} on this machine: "
+            "test_zip_carries_the_wheels_of_its_python checks its wheel tags instead"
+        )
+    task = tmp_path / "task"
+    with zipfile.ZipFile(zip_for(python_version).path) as archive:
+        archive.extractall(task)
+    env = _lambda_environment(servers, task)
+    event = {"source": "aws.events", "detail-type": "Scheduled Event"}
+    data = _bare(task, env, event, interpreter=interpreter)
+
+    assert data["python"] == python_version
+    assert data["outside"] == []  # nothing from that interpreter's site-packages
+    assert data["handler_file"].startswith(str(task))
+    assert data["yaml_c"] is True  # the wheel's compiled part loads under this Python
+    outcomes = {c["name"]: c["outcome"] for c in data["result"]["checks"]}
+    assert outcomes == {"up": "ok", "down": "failed"}
+    assert servers.actions() == {"up": "resolve", "down-key": "trigger"}
