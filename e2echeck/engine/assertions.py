@@ -1,4 +1,4 @@
-"""The assertions of SPEC section 3, each failure said in plain words.
+"""The assertions of a check's `expect`, each failure said in plain words.
 
 `evaluate(expect, exchange)` returns every failure reason; an empty list passes.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from e2echeck.config.models import Expect, JsonAssertion
 from e2echeck.config.types import describe_status, format_duration, status_matches
-from e2echeck.engine.exchange import Exchange, format_size
+from e2echeck.engine.exchange import TOO_DEEP, Exchange, format_size
 
 _DAY = 86400.0
 
@@ -133,7 +133,10 @@ def check_json(assertions: list[JsonAssertion], exchange: Exchange) -> list[str]
         return [str(exc)]
     failures: list[str] = []
     for assertion in assertions:
-        failure = check_json_value(assertion, document)
+        try:
+            failure = check_json_value(assertion, document)
+        except RecursionError:  # a document that parsed, too deep for the path or a value
+            failure = f"{assertion.path}: the body is {TOO_DEEP} to evaluate"
         if failure:
             failures.append(failure)
     return failures

@@ -68,6 +68,8 @@ class Exchange:
                     detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
                     empty = " (the body is empty)" if not self.body.strip() else ""
                     self._json_error = f"the body is not JSON: {detail}{empty}"
+                except RecursionError:  # deeper than the parser's stack allows
+                    self._json_error = f"the body is not JSON: {TOO_DEEP}"
             if self._json_error is not None:
                 self._json = None
         if self._json_error is not None:
@@ -76,6 +78,9 @@ class Exchange:
 
     def excerpt(self, limit: int = EXCERPT_LIMIT) -> str:
         return self.body[:limit].decode(self.charset or "utf-8", errors="replace")
+
+
+TOO_DEEP = "nested too deeply"
 
 
 def format_size(size: int) -> str:

@@ -21,7 +21,7 @@ from e2echeck.config.models import (
     merge_headers,
 )
 from e2echeck.engine.assertions import _regex, evaluate
-from e2echeck.engine.exchange import Exchange, RequestFailed
+from e2echeck.engine.exchange import TOO_DEEP, Exchange, RequestFailed
 from e2echeck.engine.http import RequestSpec
 
 if TYPE_CHECKING:
@@ -212,7 +212,11 @@ def capture_values(
             except ValueError as exc:
                 failures.append(f"cannot capture {name} from {spec}: {exc}")
                 continue
-            found = find_all(spec, document)
+            try:
+                found = find_all(spec, document)
+            except RecursionError:
+                failures.append(f"cannot capture {name} from {spec}: the body is {TOO_DEEP}")
+                continue
             if not found:
                 failures.append(f"cannot capture {name}: {spec} was not found in the body")
                 continue

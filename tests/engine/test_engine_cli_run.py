@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from servers import TestServer
+from servers import Reply, TestServer
 
 from e2echeck.cli import main
 
@@ -289,3 +289,63 @@ def test_the_example_checks_yaml_against_local_imitations(
     assert result.exit_code == 0
     text = invoke(str(ROOT / "checks.yaml"), "--no-alert", env=env).output
     assert "5 checks in " in text and "5 passed" in text
+
+
+def _deep_route(http_server: TestServer, path: str, body: bytes) -> str:
+    reply = Reply(200, body, content_type="application/json")
+    http_server.add_route("*", path, lambda request: reply)
+    return http_server.url(path)
+
+
+def test_json_nested_deeper_than_the_parser_allows_is_a_failed_check(
+    http_server: TestServer, tmp_path: Path
+) -> None:
+    url = _deep_route(http_server, "/deep", b"[" * 100_000)
+    config = write_config(
+        tmp_path,
+        [
+            {"name": "deep", "url": url, "expect": {"json": {"$[0]": 1}}},
+            {
+                "name": "capture",
+                "steps": [
+                    {"name": "login", "url": url, "capture": {"token": "$.token"}},
+                    {"name": "use", "url": http_server.url("/status/200?t={{ token }}")},
+                ],
+            },
+        ],
+    )
+    result = invoke(config, "--no-alert", "--format", "json")
+    assert result.exit_code == 1, result.output
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    deep, capture = checks["deep"], checks["capture"]
+    assert deep["outcome"] == "failed"
+    assert deep["failures"] == ["the body is not JSON: nested too deeply"]
+    assert deep["status_code"] == 200
+    assert deep["duration_ms"] > 0
+    assert capture["outcome"] == "failed"
+    assert capture["failed_step"] == "login"
+    assert capture["status_code"] == 200
+    assert capture["failures"] == [
+        "step login: cannot capture token from $.token: the body is not JSON: nested too deeply"
+    ]
+    assert "internal error" not in result.output
+
+    text = invoke(config, "--no-alert", env={"NO_COLOR": ""})
+    line = next(ln for ln in text.output.splitlines() if ln.startswith("FAIL  deep"))
+    assert " 200 " in line and "ms" in line
+    assert "1 attempt   the body is not JSON: nested too deeply" in line
+
+
+def test_json_that_parses_but_is_too_deep_to_search_is_a_failed_check(
+    http_server: TestServer, tmp_path: Path
+) -> None:
+    """Just under the parser's limit: a recursive-descent path cannot walk it."""
+    depth = sys.getrecursionlimit() - 80
+    url = _deep_route(http_server, "/deep", b"[" * depth + b"]" * depth)
+    config = write_config(tmp_path, [{"name": "deep", "url": url, "expect": {"json": {"$..x": 1}}}])
+    result = invoke(config, "--no-alert", "--format", "json")
+    assert result.exit_code == 1, result.output
+    (check,) = json.loads(result.stdout)["checks"]
+    assert check["status_code"] == 200
+    assert len(check["failures"]) == 1
+    assert "nested too deeply" in check["failures"][0], check["failures"]
