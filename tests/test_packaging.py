@@ -1,6 +1,7 @@
 """`e2echeck package`: config validation first, the runtime requirements, the
-deterministic zip writer, and real builds for the Lambda targets (pip may
-download manylinux wheels from the package registry; its cache makes reruns fast).
+deterministic zip writer, and real builds for Lambda targets: the newest Python on
+x86_64 and another on arm64 (the host's Python is built in tests/lambda). pip may
+download manylinux wheels from the package registry; its cache makes reruns fast.
 
 Running the zip is in tests/lambda/test_lambda_zip.py."""
 
@@ -110,7 +111,7 @@ def test_zip_writer_ignores_mtimes_modes_and_bytecode(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("python", "arch", "platform_tag"),
     [
-        ("3.12", "x86_64", "x86_64-linux-gnu"),
+        ("3.14", "x86_64", "x86_64-linux-gnu"),  # the newest Lambda Python
         ("3.13", "arm64", "aarch64-linux-gnu"),
     ],
 )
@@ -134,5 +135,16 @@ def test_cli_builds_the_lambda_zip(
     compiled = [n for n in names if n.endswith(".so")]
     assert compiled
     assert all(f"cpython-{tag}-{platform_tag}" in n for n in compiled), compiled
+    assert any(n.startswith("pydantic_core/") for n in compiled), compiled
+    assert any(n.startswith("yaml/_yaml") for n in compiled), compiled
+    for distribution in ("pydantic_core", "pyyaml"):
+        wheel = next(
+            n
+            for n in names
+            if n.lower().startswith(f"{distribution}-") and n.endswith(".dist-info/WHEEL")
+        )
+        with zipfile.ZipFile(output) as archive:
+            tags = [ln for ln in archive.read(wheel).decode().splitlines() if ln.startswith("Tag:")]
+        assert tags and all(ln.startswith(f"Tag: cp{tag}-cp{tag}-manylinux") for ln in tags), tags
     assert not [n for n in names if n.split("/")[0].split("-")[0] in ("boto3", "botocore")]
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
