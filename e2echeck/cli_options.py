@@ -58,7 +58,11 @@ class RunArgs:
         "--no-alert", default=False, is_flag=True, help="Send nothing; print the events instead."
     )
     output_format: str = option(
-        "--format", default="text", type=click.Choice(["text", "json"]), show_default=True
+        "--format",
+        default="text",
+        type=click.Choice(["text", "json"]),
+        show_default=True,
+        help="The report on standard output.",
     )
     junit_path: str | None = option(
         "--junit",
@@ -70,7 +74,11 @@ class RunArgs:
         "--json", default=None, type=click.Path(dir_okay=False), help="Write a JSON report."
     )
     concurrency: int = option(
-        "--concurrency", default=50, type=click.IntRange(1, 1000), show_default=True
+        "--concurrency",
+        default=50,
+        type=click.IntRange(1, 1000),
+        show_default=True,
+        help="Checks running at once.",
     )
     deadline: str | None = option(
         "--deadline",
@@ -79,7 +87,10 @@ class RunArgs:
         help="Skip checks not started by then (e.g. 4m).",
     )
     state_path: str | None = option(
-        "--state", default=None, type=click.Path(dir_okay=False), help="State file."
+        "--state",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="The alert state file (overrides state.path).",
     )
     verbose: int = option(
         "-v", "--verbose", default=0, count=True, help="More detail (repeatable)."
