@@ -204,3 +204,32 @@ def test_no_reference_to_documents_outside_the_repository() -> None:
             line = text.count("\n", 0, match.start()) + 1
             found.append(f"{path.relative_to(ROOT)}:{line}: {match.group(0)}")
     assert not found, "cite no document outside the repository:\n" + "\n".join(found)
+
+
+def test_every_key_has_a_yaml_example() -> None:
+    """sqlite-utils style: the docs show every key of checks.yaml in a valid example."""
+    bodies = "\n".join(body for _, body in EXAMPLES)
+    missing = sorted(
+        {
+            key
+            for _, key in _model_keys()
+            if not re.search(rf"(^|[\s{{,]){re.escape(key)}:", bodies, re.M)
+        }
+    )
+    assert not missing, f"keys without an example in docs/: {missing}"
+
+
+def test_every_option_has_an_example() -> None:
+    """Each option of each command appears in an `e2echeck <command> ...` example line."""
+    text = "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *PAGES])
+    missing = []
+    for name, command in main.commands.items():  # type: ignore[attr-defined]
+        lines = [line for line in text.splitlines() if f"e2echeck {name}" in line]
+        for param in command.params:
+            if not isinstance(param, click.Option) or param.hidden:
+                continue
+            flags = [re.escape(flag) for flag in param.opts]
+            pattern = rf"e2echeck {name}\b.*\s({'|'.join(flags)})([\s=`]|$)"
+            if not any(re.search(pattern, line) for line in lines):
+                missing.append(f"{name} {'/'.join(param.opts)}")
+    assert not missing, f"options without an example in docs/: {missing}"
