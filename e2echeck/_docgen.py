@@ -70,8 +70,13 @@ class _Reference:
     """Renders one JSON Schema, with its $defs, as markdown tables."""
 
     def __init__(self, schema: JsonSchema, root: type[BaseModel]) -> None:
-        self.schema = schema
         self.defs: dict[str, JsonSchema] = schema.get("$defs", {})
+        self.root_def: str | None = None
+        if "$ref" in schema and "properties" not in schema:  # a recursive root model
+            self.root_def = schema["$ref"].rsplit("/", 1)[-1]
+            schema = {**self.defs.get(self.root_def, {}), **_strip(schema)}
+            schema.pop("$ref", None)
+        self.schema = schema
         self.models = _models(root)
         self.root = root
         self.named = _named_types()
@@ -142,11 +147,13 @@ class _Reference:
         return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", title).lower()
 
     def anchor_of(self, name: str) -> str:
+        if name == self.root_def:
+            return f"{_ANCHOR_PREFIX}top-level"
         return _ANCHOR_PREFIX + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
     def order(self) -> list[tuple[str, str]]:
         """(def name, YAML path) of each object section, breadth first from the top."""
-        seen: dict[str, str] = {}
+        seen: dict[str, str] = {self.root_def: ""} if self.root_def else {}
         queue: list[tuple[JsonSchema, str]] = [(self.schema, "")]
         while queue:
             schema, path = queue.pop(0)
@@ -155,7 +162,7 @@ class _Reference:
                     if ref not in seen:
                         seen[ref] = f"{path}{key}{suffix}"
                         queue.append((self.defs.get(ref, {}), f"{path}{key}{suffix}."))
-        return list(seen.items())
+        return [(name, path) for name, path in seen.items() if name != self.root_def]
 
     def default_of(self, model: type[BaseModel] | None, key: str, prop: JsonSchema) -> str:
         field = _field_by_alias(model, key)
@@ -286,6 +293,11 @@ def _cell(text: str) -> str:
 
 def _paragraph(text: Any) -> list[str]:
     return [" ".join(str(text).split()), ""] if text else []
+
+
+def model_reference(model: type[BaseModel]) -> str:
+    """The reference of any pydantic model, as for checks.yaml."""
+    return _Reference(model.model_json_schema(by_alias=True, mode="validation"), model).render()
 
 
 def config_reference() -> str:

@@ -233,3 +233,47 @@ def test_every_option_has_an_example() -> None:
             if not any(re.search(pattern, line) for line in lines):
                 missing.append(f"{name} {'/'.join(param.opts)}")
     assert not missing, f"options without an example in docs/: {missing}"
+
+
+def test_the_generator_renders_any_model() -> None:
+    """Nested and recursive models, unions, lists, dicts, aliases, factories, Any."""
+    from typing import Any, Literal
+
+    from pydantic import BaseModel, Field
+
+    from e2echeck._docgen import model_reference
+    from e2echeck.config.types import Duration
+
+    class Leaf(BaseModel):
+        """A leaf."""
+
+        weight: float = Field(2.5, ge=0, description="How heavy.")
+
+    class Other(BaseModel):
+        flag: bool = Field(description="A flag.")
+
+    class Tree(BaseModel):
+        """A tree of leaves."""
+
+        name: str = Field(pattern="^[a-z]+$", description="Its name.")
+        kind: Literal["oak", "elm"] = Field("oak", description="Which | kind.")
+        leaves: dict[str, Leaf] = Field(default_factory=dict, description="By name.")
+        children: list[Tree] = Field(default_factory=list, description="Sub-trees.")
+        either: Leaf | Other | None = Field(None, description="One or the other.")
+        grid: list[list[int]] = Field(default_factory=lambda: [[1]], description="Cells.")
+        extra: Any = Field(None, alias="x-extra", description="Anything.")
+        every: Duration = Field(60.0, description="How often.")
+
+    text = model_reference(Tree)
+    assert "| `name` | string matching `^[a-z]+$` | **required** | Its name. |" in text
+    assert "| `kind` | one of `oak`, `elm` | `oak` | Which \\| kind. |" in text
+    assert "| `leaves` | mapping of string to [leaf](#ref-leaf) | `{}` | By name. |" in text
+    assert "| `children` | list of [tree](#ref-top-level) | `[]` | Sub-trees. |" in text
+    assert text.count("Its name.") == 1  # the recursive root is rendered once
+    assert "| `either` | [leaf](#ref-leaf) or [other](#ref-other) | — |" in text
+    assert "| `grid` | list of list of integer | `[[1]]` | Cells. |" in text
+    assert "| `x-extra` | any value | — | Anything. |" in text
+    assert "| `every` | [duration](#ref-value-types) | `1m` | How often. |" in text
+    assert "| `weight` | number | `2.5` | How heavy. |" in text
+    assert "### `leaves.<name>` { #ref-leaf }" in text
+    assert "### `either` { #ref-other }" in text
