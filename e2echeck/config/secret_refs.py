@@ -170,7 +170,9 @@ class SecretStore:
             connect_timeout=5, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}
         )
         try:
-            client = boto3.client(service, config=settings)
+            # A session of its own: credentials are looked up afresh for each
+            # store, not kept in boto3's default session for the process.
+            client = boto3.session.Session().client(service, config=settings)
         except NoRegionError:
             raise SecretFetchError("no AWS region is set (set AWS_DEFAULT_REGION)") from None
         self._clients[service] = client
