@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fake_pagerduty import FakePagerDuty
 
 boto3 = pytest.importorskip("boto3")
 moto_server = pytest.importorskip("moto.server")
@@ -65,3 +66,22 @@ def aws(
         request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10) as answer:
             answer.read()
+
+
+@pytest.fixture
+def fake_pd() -> Iterator[FakePagerDuty]:
+    fake = FakePagerDuty().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_container() -> Iterator[None]:
+    """Each test starts as a cold Lambda container (the handler's cache)."""
+    from e2echeck import lambda_handler
+
+    lambda_handler.reset_cache()
+    yield
+    lambda_handler.reset_cache()

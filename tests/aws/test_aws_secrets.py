@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +25,6 @@ ROUTING_KEY = "R0UT1NGKEYfromSSM0123456789abcde"  # 32, like a real one
 PLAIN_TOKEN = "plain-secret-token-4711"
 PASSWORD = "json-field-passw0rd-0815"
 SECRETS = (ROUTING_KEY, PLAIN_TOKEN, PASSWORD)
-
-
-@pytest.fixture
-def fake_pd() -> Iterator[FakePagerDuty]:
-    fake = FakePagerDuty().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
 
 
 @pytest.fixture
