@@ -21,7 +21,7 @@ import importlib
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -38,6 +38,7 @@ _SSM_NAME = re.compile(r"^[A-Za-z0-9_.\-/:]{1,2048}$")
 # Secrets Manager: a name or an ARN (letters, digits, / _ + = . @ - :).
 _SECRET_ID = re.compile(r"^[A-Za-z0-9/_+=.@\-:]{1,2048}$")
 _FIELD = re.compile(r"^[^\s{}#]{1,256}$")
+Position = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -250,11 +251,10 @@ def substitute(inner: str) -> str | None:
     return session.substitute(inner)
 
 
-def positions(
-    text: str, references: Iterator[SecretReference] | list[SecretReference]
-) -> dict[SecretReference, tuple[int, int]]:
-    """(line, column) of each reference's first appearance in the file's text."""
-    found: dict[SecretReference, tuple[int, int]] = {}
+def positions(text: str, references: Iterable[SecretReference]) -> dict[SecretReference, Position]:
+    """(line, column) of each reference's first appearance in the file's text
+    (a reference that came from an environment variable does not appear)."""
+    found: dict[SecretReference, Position] = {}
     for ref in references:
         index = text.find(str(ref))
         if index < 0:

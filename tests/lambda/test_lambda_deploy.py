@@ -80,10 +80,8 @@ def test_role_has_least_privilege() -> None:
         if "Fn::If" in policy:
             policy = policy["Fn::If"][1]
         for statement in policy["PolicyDocument"]["Statement"]:
-            if "Fn::If" in statement:  # one statement or the other: both count
-                statements = statement["Fn::If"][1:]
-            else:
-                statements = [statement]
+            # A statement may be one of two (Fn::If): both count.
+            statements = statement["Fn::If"][1:] if "Fn::If" in statement else [statement]
             for found in (s["Action"] for s in statements):
                 actions.update([found] if isinstance(found, str) else found)
     assert actions == {
