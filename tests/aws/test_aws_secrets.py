@@ -267,3 +267,32 @@ def test_malformed_references_are_errors_at_their_position(
         result.output
     )
     assert message in result.output
+
+
+def test_without_boto3_a_reference_is_a_config_error(tmp_path: Path) -> None:
+    """An environment without boto3 (outside Lambda, no `aws` extra)."""
+    config = tmp_path / "checks.yaml"
+    config.write_text(
+        "version: 1\npagerduty:\n  routing_key: ${ssm:/e2echeck/routing-key}\n"
+        "checks:\n  - name: a\n    url: http://127.0.0.1:9/\n",
+        encoding="utf-8",
+    )
+    script = (
+        "import sys\n"
+        "sys.modules['boto3'] = None  # what `import boto3` meets when it is not installed\n"
+        "from e2echeck.cli import main\n"
+        "main(['run', sys.argv[1]])\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script, str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert completed.stderr.startswith(
+        f"{config}:3:16: pagerduty.routing_key: cannot read the secret reference "
+        "${ssm:/e2echeck/routing-key}: boto3 is not installed (pip install 'e2echeck[aws]')"
+    )
+    assert "Traceback" not in completed.stderr
