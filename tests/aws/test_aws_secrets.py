@@ -296,3 +296,25 @@ def test_without_boto3_a_reference_is_a_config_error(tmp_path: Path) -> None:
         "${ssm:/e2echeck/routing-key}: boto3 is not installed (pip install 'e2echeck[aws]')"
     )
     assert "Traceback" not in completed.stderr
+
+
+def test_package_checks_references_without_reading_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The zip is built where the secrets are not readable: the function reads them."""
+    import zipfile
+
+    from e2echeck.packaging import build_lambda_zip
+
+    # Nothing answers here: a fetch would fail the build.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    config = tmp_path / "checks.yaml"
+    text = (
+        "version: 1\npagerduty:\n  routing_key: ${ssm:/e2echeck/routing-key}\n"
+        "checks:\n  - name: a\n    url: http://127.0.0.1:9/\n"
+    )
+    config.write_text(text, encoding="utf-8")
+    info = build_lambda_zip(config, tmp_path / "out.zip", requirements=[])
+    with zipfile.ZipFile(info.path) as archive:
+        assert archive.read("checks.yaml").decode() == text
