@@ -63,14 +63,37 @@ def fail_with_config_errors(problems: list[Any]) -> NoReturn:
     is_flag=True,
     help="An unset ${VAR} is an error instead of a warning.",
 )
-def validate(configs: tuple[str, ...], output_format: str, strict_env: bool) -> None:
+@click.option(
+    "--resolve",
+    is_flag=True,
+    help="Read every ${ssm:...} and ${secretsmanager:...} reference (by default only "
+    "their syntax is checked; AWS is never called).",
+)
+def validate(configs: tuple[str, ...], output_format: str, strict_env: bool, resolve: bool) -> None:
     """Check CONFIG files (default $E2ECHECK_CONFIG, then ./checks.yaml) without
     running anything. Exit 0 when valid, 2 when not."""
+    from e2echeck.config.secret_refs import collecting, resolving
+
     paths = [Path(c) for c in configs] or [_config_path(None)]
-    results = [_check_one(path, strict_env) for path in paths]
+    results, references = [], []
+    for path in paths:
+        with resolving() if resolve else collecting() as session:
+            results.append(_check_one(path, strict_env))
+        references.append(_reference_lines(path, session.references, resolve))
     if output_format == "json":
-        click.echo(json.dumps({"files": [_validate_json(r) for r in results]}, indent=2))
+        files = [
+            {**_validate_json(r), "secret_references": refs}
+            for r, refs in zip(results, references, strict=True)
+        ]
+        click.echo(json.dumps({"files": files}, indent=2))
     elif output_format == "github":
+        for refs in references:
+            for ref in refs:
+                click.echo(
+                    f"::notice file={_github_property(ref['file'])},line={ref['line']},"
+                    f"col={ref['column']},title=e2echeck::"
+                    f"{_github_escape(ref['reference'] + ': ' + ref['status'])}"
+                )
         for result in results:
             for problem in result.problems:
                 kind = "error" if problem.severity == "error" else "warning"
@@ -80,9 +103,14 @@ def validate(configs: tuple[str, ...], output_format: str, strict_env: bool) -> 
                     f"col={problem.column},title=e2echeck::{_github_escape(message)}"
                 )
     else:
-        for result in results:
+        for result, refs in zip(results, references, strict=True):
             for problem in result.problems:
                 click.echo(str(problem))
+            for ref in refs:
+                click.echo(
+                    f"{ref['file']}:{ref['line']}:{ref['column']}: "
+                    f"secret reference {ref['reference']}: {ref['status']}"
+                )
             if result.config is not None:
                 count = len(result.config.checks)
                 click.echo(f"{result.source}: valid ({count} check{'s' if count != 1 else ''})")
@@ -102,6 +130,36 @@ def _check_one(path: Path, strict_env: bool) -> LoadResult:
     except Exception as exc:  # pragma: no cover - a bug, reported as a config error
         message = f"internal error while reading the file ({type(exc).__name__}: {exc})"
         return LoadResult(str(path), None, [Problem(str(path), 1, 1, "", message)])
+
+
+def _reference_lines(path: Path, found: dict[Any, str | None], resolved: bool) -> list[Any]:
+    """Each secret reference of the file, where it first appears and what became of it."""
+    from e2echeck.config.secret_refs import positions
+
+    if not found:
+        return []
+    try:
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        text = ""
+    where = positions(text, list(found))
+    lines = []
+    for ref, status in found.items():
+        line, column = where.get(ref, (1, 1))
+        if not resolved:
+            status = "syntax checked, not read (validate --resolve reads it)"
+        elif status != "read":
+            status = f"cannot be read: {status}"
+        lines.append(
+            {
+                "file": str(path),
+                "line": line,
+                "column": column,
+                "reference": str(ref),
+                "status": status,
+            }
+        )
+    return lines
 
 
 def _validate_json(result: LoadResult) -> dict[str, Any]:
@@ -175,8 +233,19 @@ def run_command(config_path: Path, args: RunArgs) -> int:
         except ValueError as exc:
             click.echo(f"e2echeck: --deadline: {exc}", err=True)
             return exit_codes.CONFIG_ERROR
+    if args.metrics_path is not None:
+        from e2echeck.metrics import MetricsUnavailable, require_prometheus
+
+        try:
+            require_prometheus()
+        except MetricsUnavailable as exc:
+            click.echo(f"e2echeck: --metrics: {exc}", err=True)
+            return exit_codes.CONFIG_ERROR
+    from e2echeck.config.secret_refs import resolving
+
     try:
-        config = load_config(config_path)
+        with resolving():
+            config = load_config(config_path)
     except ConfigError as exc:
         fail_with_config_errors(exc.problems)
     options = RunOptions(
@@ -237,6 +306,16 @@ def run_command(config_path: Path, args: RunArgs) -> int:
             except OSError as exc:
                 click.echo(f"e2echeck: cannot write {path}: {exc.strerror or exc}", err=True)
                 return exit_codes.CONFIG_ERROR
+    if args.metrics_path is not None:
+        from e2echeck.metrics import write_prometheus
+
+        try:
+            write_prometheus(args.metrics_path, config, outcome, state_path=args.state_path)
+        except OSError as exc:
+            click.echo(
+                f"e2echeck: cannot write {args.metrics_path}: {exc.strerror or exc}", err=True
+            )
+            return exit_codes.CONFIG_ERROR
     return outcome.exit_code
 
 

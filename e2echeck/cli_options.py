@@ -99,6 +99,13 @@ class RunArgs:
         "-q", "--quiet", default=False, is_flag=True, help="Print only failures and the summary."
     )
 
+    metrics_path: str | None = option(
+        "--metrics",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="Write Prometheus metrics here (textfile format, replaced atomically).",
+    )
+
     @property
     def verbosity(self) -> int:
         return -1 if self.quiet else self.verbose

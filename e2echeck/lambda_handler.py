@@ -13,10 +13,16 @@ heartbeat), driven by an EventBridge schedule.
 - Deadline: the time Lambda leaves (`context.get_remaining_time_in_millis()`)
   minus a margin to deliver the events; checks that could not start by then
   are skipped and send nothing.
-- stdout: one JSON line per check, then one summary line. The return value is
-  the JSON summary. An event that could not be delivered raises
+- stdout: one JSON line per check, the metrics documents, then one summary
+  line. The return value is the JSON summary. An event that could not be delivered raises
   UndeliveredEventsError after the summary is logged (the CLI exits 3), so the
   function's Errors metric shows that the checker could not page.
+- Secret references (`${ssm:...}`, `${secretsmanager:...}`) are fetched when
+  the config is loaded; a config holding any is loaded again after
+  SECRETS_TTL_S, so a rotated secret takes effect within that time. One that
+  cannot be read raises ConfigError naming it and its position.
+- Metrics: a CloudWatch Embedded Metric Format document per check and one per
+  run, on stdout before the summary line (see e2echeck.metrics.emf).
 - State: `$E2ECHECK_STATE` overrides `state.path`; a relative local state path
   is kept under the temporary directory (/tmp in Lambda, where the code
   directory is read-only). Only `s3://` state survives a container's recycling.
@@ -30,7 +36,8 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,7 +45,9 @@ from typing import Any, Protocol
 from e2echeck import exit_codes
 from e2echeck.config import load_config, load_config_text
 from e2echeck.config.models import Config
+from e2echeck.config.secret_refs import DEFAULT_TTL_S, resolving
 from e2echeck.engine.results import CheckResult
+from e2echeck.metrics.emf import emf_documents
 from e2echeck.redaction import Redactor
 from e2echeck.report import NO_ACTION, alert_of
 from e2echeck.report.json_report import build_json, check_document
@@ -56,6 +65,11 @@ MAX_MARGIN_S = 60.0
 # Delivery itself must end this long before Lambda stops the function, to
 # leave time for the heartbeat ping, the summary and the response.
 AFTER_DELIVERY_S = 5.0
+# A config with secret references is loaded again (its secrets fetched again)
+# once it is this old.
+SECRETS_TTL_S = float(DEFAULT_TTL_S)
+# The clock of that expiry (seconds; tests replace it).
+clock: Callable[[], float] = time.monotonic
 
 
 class LambdaContext(Protocol):
@@ -72,6 +86,7 @@ class UndeliveredEventsError(RuntimeError):
 class _Loaded:
     config: Config
     redactor: Redactor
+    expires_at: float | None = None  # clock() value; None: no secret references
 
 
 # Built once per container, reused across warm invocations; keyed by source.
@@ -97,6 +112,8 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
         loaded.config, options, on_result=lambda result: _log_check(result, loaded.redactor)
     )
     summary = summarize(outcome, loaded.config, loaded.redactor)
+    for document in emf_documents(outcome.run):
+        _emit(loaded.redactor.data(document))
     _emit(
         {
             "type": "summary",
@@ -146,9 +163,13 @@ def delivery_deadline(context: LambdaContext | None) -> float | None:
 def _load(source: str) -> _Loaded:
     with _LOCK:
         loaded = _CACHE.get(source)
+        if loaded is not None and loaded.expires_at is not None and clock() >= loaded.expires_at:
+            loaded = None
         if loaded is None:
-            config = _read_config(source)
-            loaded = _Loaded(config, Redactor(config.secrets))
+            with resolving() as references:
+                config = _read_config(source)
+            expires_at = clock() + SECRETS_TTL_S if references.references else None
+            loaded = _Loaded(config, Redactor(config.secrets), expires_at)
             _CACHE[source] = loaded
         return loaded
 

@@ -74,8 +74,12 @@ def build_lambda_zip(
         raise PackagingError(f"invalid Python version {python_version!r}; expected e.g. 3.12")
 
     # The secrets are set in the Lambda's environment, not here: an unset
-    # ${VAR} is a warning at packaging time, as with `e2echeck validate`.
-    result = check_config(config_path)
+    # ${VAR} is a warning at packaging time, as with `e2echeck validate`, and a
+    # secret reference is only checked (the function reads it).
+    from e2echeck.config.secret_refs import collecting
+
+    with collecting():
+        result = check_config(config_path)
     if result.errors or result.config is None:
         raise ConfigError(result.errors)
     config_bytes = Path(config_path).read_bytes()

@@ -74,6 +74,7 @@ def test_json_format(files: dict[str, Path]) -> None:
         "errors": 0,
         "warnings": 0,
         "problems": [],
+        "secret_references": [],
     }
     assert bad["valid"] is False and bad["errors"] == 2
     assert bad["problems"][0] == {

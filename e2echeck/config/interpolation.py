@@ -1,4 +1,8 @@
-"""`${VAR}`, `${VAR:-default}` and `$${` in checks.yaml strings, read at load time."""
+"""`${VAR}`, `${VAR:-default}` and `$${` in checks.yaml strings, read at load time.
+
+Secret references (`${ssm:...}`, `${secretsmanager:...}`), written in the file or
+as the whole value of an environment variable, are handed to secret_refs.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+_REFERENCE_PREFIXES = ("ssm:", "secretsmanager:")
+_ENV_REFERENCE = ("${ssm:", "${secretsmanager:")
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
 
@@ -43,6 +49,8 @@ class Interpolator:
                 raise InterpolationError(
                     "unclosed '${': write ${NAME} or ${NAME:-default}, or $${ for a literal '${'"
                 )
+            if match.group(1).startswith(_REFERENCE_PREFIXES):
+                return self._reference(match.group(1), token)
             variable = _VARIABLE.match(match.group(1))
             if not variable:
                 raise InterpolationError(
@@ -51,6 +59,11 @@ class Interpolator:
                 )
             name, default = variable.group(1), variable.group(2)
             value = self.env.get(name)
+            if value is not None and value.startswith(_ENV_REFERENCE) and value.endswith("}"):
+                try:
+                    return self._reference(value[2:-1], token)
+                except InterpolationError as exc:
+                    raise InterpolationError(f"environment variable {name}: {exc}") from None
             if value is not None and (value != "" or default is None):
                 if len(value) >= MIN_SECRET_LENGTH:
                     self.secrets.add(value)
@@ -63,3 +76,14 @@ class Interpolator:
         result = _TOKEN.sub(replace, text)
         self.unset.extend(unset_here)
         return result
+
+    def _reference(self, inner: str, token: str) -> str:
+        """A secret reference's value (a secret), or `token` when only collecting."""
+        from e2echeck.config.secret_refs import substitute
+
+        value = substitute(inner)
+        if value is None:
+            return token
+        if len(value) >= MIN_SECRET_LENGTH:
+            self.secrets.add(value)
+        return value

@@ -59,7 +59,9 @@ def test_template_contract() -> None:
     assert parameters["MemorySize"]["Default"] == 256
     assert parameters["Timeout"]["Default"] == 120
     env = function["Environment"]["Variables"]
-    assert env["PAGERDUTY_ROUTING_KEY"] == {"Ref": "RoutingKey"}
+    # The key itself, or (RoutingKeyParameter) only a reference to it.
+    assert env["PAGERDUTY_ROUTING_KEY"]["Fn::If"][0] == "HasRoutingKeyParameter"
+    assert env["PAGERDUTY_ROUTING_KEY"]["Fn::If"][2] == {"Ref": "RoutingKey"}
 
     rule = resources["ScheduleRule"]["Properties"]
     assert rule["ScheduleExpression"] == {"Ref": "Schedule"}
@@ -86,14 +88,19 @@ def test_role_has_least_privilege() -> None:
         if "Fn::If" in policy:
             policy = policy["Fn::If"][1]
         for statement in policy["PolicyDocument"]["Statement"]:
-            found = statement["Action"]
-            actions.update([found] if isinstance(found, str) else found)
+            # A statement may be one of two (Fn::If): both count.
+            statements = statement["Fn::If"][1:] if "Fn::If" in statement else [statement]
+            for found in (s["Action"] for s in statements):
+                actions.update([found] if isinstance(found, str) else found)
     assert actions == {
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "s3:GetObject",
         "s3:PutObject",
         "s3:ListBucket",
+        "ssm:GetParameter",  # RoutingKeyParameter, that one resource only
+        "secretsmanager:GetSecretValue",
+        "kms:Decrypt",
     }
 
 

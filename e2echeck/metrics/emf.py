@@ -1,0 +1,74 @@
+"""CloudWatch Embedded Metric Format: metrics as structured log lines.
+
+Lambda sends stdout to CloudWatch Logs, which extracts the metrics of every
+EMF document: no API call, no dependency. A document carries one set of
+dimension values, so each check gets its own document per run (dimension
+`check`), and the run one more without dimensions.
+
+Skipped checks did not run: they have no document. Unknown checks (the checker
+lost connectivity) report Latency and Attempts but no Success, so a checker's
+outage does not count against the services' success rate.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from e2echeck.engine.results import CheckResult, Outcome, RunResult
+
+NAMESPACE = "e2echeck"
+CHECK_DIMENSION = "check"
+
+
+def emf_documents(run: RunResult) -> list[dict[str, Any]]:
+    """One document per check that ran, then one for the run."""
+    documents = [_check_document(result, run) for result in run.results]
+    return [d for d in documents if d is not None] + [_run_document(run)]
+
+
+def _check_document(result: CheckResult, run: RunResult) -> dict[str, Any] | None:
+    if result.outcome is Outcome.SKIPPED:
+        return None
+    values: dict[str, float] = {}
+    units: dict[str, str] = {}
+    if result.outcome is not Outcome.UNKNOWN:
+        values["Success"], units["Success"] = (1 if result.ok else 0), "None"
+    values["Latency"], units["Latency"] = round(result.duration_ms, 3), "Milliseconds"
+    values["Attempts"], units["Attempts"] = result.attempts, "Count"
+    return {
+        "_aws": _metadata(result.started_at or run.started_at, [[CHECK_DIMENSION]], units),
+        "type": "metrics",
+        CHECK_DIMENSION: result.name,
+        "outcome": str(result.outcome),
+        **values,
+    }
+
+
+def _run_document(run: RunResult) -> dict[str, Any]:
+    values = {
+        "Checks": len(run.results),
+        "Failed": run.count(Outcome.FAILED),
+        "Unknown": run.count(Outcome.UNKNOWN),
+        "RunDuration": round(run.duration_ms, 3),
+    }
+    units = {
+        "Checks": "Count",
+        "Failed": "Count",
+        "Unknown": "Count",
+        "RunDuration": "Milliseconds",
+    }
+    return {"_aws": _metadata(run.started_at, [[]], units), "type": "metrics", **values}
+
+
+def _metadata(at: datetime, dimensions: list[list[str]], units: dict[str, str]) -> dict[str, Any]:
+    return {
+        "Timestamp": int(at.timestamp() * 1000),
+        "CloudWatchMetrics": [
+            {
+                "Namespace": NAMESPACE,
+                "Dimensions": dimensions,
+                "Metrics": [{"Name": name, "Unit": unit} for name, unit in units.items()],
+            }
+        ],
+    }

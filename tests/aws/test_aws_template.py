@@ -1,0 +1,191 @@
+"""deploy/template.yaml watches the checker: cfn-lint clean with and without the
+optional parameters, every alarm to the topic, the routing key readable from
+exactly one SSM parameter or secret, and a dashboard of the EMF metrics."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "deploy" / "template.yaml"
+REQUIRED = ["CodeBucket=code-bucket", "CodeKey=e2echeck/build-1.zip"]
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pd-routing-key-AbCdEf"
+
+
+def _template() -> dict[str, Any]:
+    decode = pytest.importorskip("cfnlint.decode")
+    template, problems = decode.decode(str(TEMPLATE))
+    assert not problems
+    assert isinstance(template, dict)
+    return template
+
+
+def _cfn_lint(*parameters: str) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("cfn-lint") or shutil.which("cfn-lint", path=os.path.dirname(sys.executable))
+    if exe is None:
+        pytest.skip("cfn-lint is not installed (pip install cfn-lint, in the test extra)")
+    command = [exe, str(TEMPLATE)]
+    if parameters:
+        command += ["--parameters", *REQUIRED, *parameters]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        (),  # the template alone
+        ("RoutingKey=R0UT1NGKEY0123456789abcdefABCDEF",),  # no optional parameter
+        (
+            "RoutingKeyParameter=/e2echeck/routing-key",
+            "AlarmEmail=ops@example.com",
+            "AlarmEndpoint=https://events.pagerduty.com/integration/0123/enqueue",
+            "ScheduleMinutes=10",
+        ),
+        (f"RoutingKeyParameter={SECRET_ARN}", "AlarmEmail=ops@example.com"),
+    ],
+    ids=["template", "without-optional", "ssm-and-subscriptions", "secretsmanager"],
+)
+def test_cfn_lint_passes(parameters: tuple[str, ...]) -> None:
+    completed = _cfn_lint(*parameters)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_every_alarm_targets_the_topic() -> None:
+    resources = _template()["Resources"]
+    alarms = {k: v for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    assert set(alarms) == {"ErrorsAlarm", "ThrottlesAlarm", "NoInvocationsAlarm", "DurationAlarm"}
+    for name, alarm in alarms.items():
+        properties = alarm["Properties"]
+        assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
+        assert properties["OKActions"] == [{"Ref": "AlarmTopic"}], name
+    assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    outputs = _template()["Outputs"]
+    assert outputs["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
+
+
+def test_alarms_say_what_the_checker_needs() -> None:
+    template = _template()
+    resources = template["Resources"]
+    function = {"Name": "FunctionName", "Value": {"Ref": "Function"}}
+    period = {"Fn::FindInMap": ["SchedulePeriods", {"Ref": "ScheduleMinutes"}, "Seconds"]}
+
+    errors = resources["ErrorsAlarm"]["Properties"]
+    assert (errors["MetricName"], errors["Dimensions"]) == ("Errors", [function])
+    assert (errors["EvaluationPeriods"], errors["DatapointsToAlarm"]) == (2, 2)
+    assert errors["Period"] == period and errors["Threshold"] == 1
+
+    throttles = resources["ThrottlesAlarm"]["Properties"]
+    assert throttles["MetricName"] == "Throttles" and throttles["Threshold"] == 1
+    assert throttles["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+    silent = resources["NoInvocationsAlarm"]["Properties"]
+    assert silent["MetricName"] == "Invocations" and silent["Period"] == period
+    assert (silent["EvaluationPeriods"], silent["DatapointsToAlarm"]) == (3, 3)
+    assert silent["TreatMissingData"] == "breaching"
+    assert silent["ComparisonOperator"] == "LessThanThreshold" and silent["Threshold"] == 1
+
+    duration = resources["DurationAlarm"]["Properties"]
+    stat, expression = duration["Metrics"]
+    assert stat["MetricStat"]["Metric"]["MetricName"] == "Duration"
+    assert stat["MetricStat"]["Metric"]["Dimensions"] == [function]
+    # Duration (ms) / (Timeout (s) * 10) is the percentage of the timeout.
+    assert expression["Expression"] == {"Fn::Sub": "duration / (${Timeout} * 10)"}
+    assert duration["Threshold"] == 80
+    assert duration["ComparisonOperator"] == "GreaterThanThreshold"
+
+    # Every ScheduleMinutes has its period, in seconds.
+    allowed = template["Parameters"]["ScheduleMinutes"]["AllowedValues"]
+    periods = template["Mappings"]["SchedulePeriods"]
+    assert {m: periods[m]["Seconds"] for m in allowed} == {m: int(m) * 60 for m in allowed}
+
+
+def test_subscriptions_are_optional() -> None:
+    template = _template()
+    resources = template["Resources"]
+    email = resources["AlarmEmailSubscription"]
+    endpoint = resources["AlarmEndpointSubscription"]
+    assert (email["Condition"], email["Properties"]["Protocol"]) == ("HasAlarmEmail", "email")
+    assert (endpoint["Condition"], endpoint["Properties"]["Protocol"]) == (
+        "HasAlarmEndpoint",
+        "https",
+    )
+    for subscription in (email, endpoint):
+        assert subscription["Properties"]["TopicArn"] == {"Ref": "AlarmTopic"}
+    pattern = re.compile(template["Parameters"]["AlarmEndpoint"]["AllowedPattern"])
+    assert pattern.match("") and pattern.match("https://events.pagerduty.com/x/enqueue")
+    assert not pattern.match("http://example.com/") and not pattern.match("mailto:x")
+
+
+def test_routing_key_parameter_grants_exactly_that_resource() -> None:
+    template = _template()
+    parameters = template["Parameters"]
+    pattern = re.compile(parameters["RoutingKeyParameter"]["AllowedPattern"])
+    for good in ("", "/e2echeck/routing-key", SECRET_ARN):
+        assert pattern.match(good), good
+    for bad in ("e2echeck/no-leading-slash", "arn:aws:ssm:eu-west-1:1:parameter/x", "/a b"):
+        assert not pattern.match(bad), bad
+    assert parameters["RoutingKey"]["Default"] == "" and parameters["RoutingKey"]["NoEcho"]
+    assert "RoutingKeyGiven" in template["Rules"]
+
+    resources = template["Resources"]
+    (policy,) = [
+        p["Fn::If"][1]
+        for p in resources["Role"]["Properties"]["Policies"]
+        if "Fn::If" in p and p["Fn::If"][0] == "HasRoutingKeyParameter"
+    ]
+    read, decrypt = policy["PolicyDocument"]["Statement"]
+    condition, secret, parameter = read["Fn::If"]
+    assert condition == "RoutingKeyIsSecret"
+    assert secret == {
+        "Effect": "Allow",
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": {"Ref": "RoutingKeyParameter"},
+    }
+    assert parameter["Action"] == "ssm:GetParameter"
+    assert parameter["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}"
+        ":parameter${RoutingKeyParameter}"
+    }
+    assert decrypt["Action"] == "kms:Decrypt"
+    assert "kms:ViaService" in decrypt["Condition"]["StringEquals"]
+
+    # The function's environment: a reference the handler resolves, never the key.
+    env = resources["Function"]["Properties"]["Environment"]["Variables"]
+    condition, reference, plain = env["PAGERDUTY_ROUTING_KEY"]["Fn::If"]
+    assert (condition, plain) == ("HasRoutingKeyParameter", {"Ref": "RoutingKey"})
+    _, as_secret, as_parameter = reference["Fn::If"]
+    assert as_secret == {
+        "Fn::Join": ["", ["${secretsmanager:", {"Ref": "RoutingKeyParameter"}, "}"]]
+    }
+    assert as_parameter == {"Fn::Join": ["", ["${ssm:", {"Ref": "RoutingKeyParameter"}, "}"]]}
+
+
+def test_dashboard_plots_the_emf_metrics() -> None:
+    body = _template()["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    text, variables = body
+    assert set(variables) == {"Period"}
+    values = {"AWS::Region": "eu-west-1", "Function": "e2echeck", "Period": "300"}
+    rendered = re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)], text)
+    dashboard = json.loads(rendered)
+    widgets = {w["properties"]["title"]: w["properties"] for w in dashboard["widgets"]}
+    expressions = [
+        m["expression"]
+        for w in widgets.values()
+        for row in w["metrics"]
+        for m in row
+        if isinstance(m, dict) and "expression" in m
+    ]
+    assert "SEARCH('{e2echeck,check} MetricName=\"Success\"', 'Average', 300)" in expressions
+    assert "SEARCH('{e2echeck,check} MetricName=\"Latency\"', 'p50', 300)" in expressions
+    assert "SEARCH('{e2echeck,check} MetricName=\"Latency\"', 'p99', 300)" in expressions
+    runs = widgets["Failed and unknown checks per run"]["metrics"]
+    assert runs == [["e2echeck", "Failed"], ["e2echeck", "Unknown"]]
