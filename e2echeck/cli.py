@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from e2echeck import __version__, exit_codes
+from e2echeck.errors import ConfigError, exit_code_for
 
 if TYPE_CHECKING:
     from e2echeck.config import LoadResult
@@ -44,7 +45,7 @@ def fail_with_config_errors(problems: list[Any]) -> NoReturn:
         click.echo(str(problem), err=True)
     count = sum(1 for p in problems if getattr(p, "severity", "error") == "error")
     click.echo(f"e2echeck: {count} config error{'s' if count != 1 else ''}", err=True)
-    sys.exit(exit_codes.CONFIG_ERROR)
+    sys.exit(ConfigError.exit_code)
 
 
 @main.command()
@@ -210,7 +211,7 @@ def run_command(
     verbosity: int,
 ) -> int:
     """`e2echeck run`: load, run, report. Returns the exit code."""
-    from e2echeck.config import ConfigError, load_config
+    from e2echeck.config import load_config
     from e2echeck.config.types import parse_duration
     from e2echeck.redaction import Redactor
     from e2echeck.report.json_report import render_json
@@ -246,7 +247,7 @@ def run_command(
         selected = select_checks(config, only, tags)
     except SelectionError as exc:
         click.echo(f"e2echeck: {exc}", err=True)
-        return exit_codes.CONFIG_ERROR
+        return exit_code_for(exc)
     progress = Progress(len(selected), sys.stderr)
     try:
         outcome = execute(config, options, on_result=progress.update)
@@ -310,7 +311,6 @@ def run_command(
 def package(config: str | None, output: str, python_version: str, arch: str) -> None:
     """Build the AWS Lambda zip: the package, its dependencies for the target
     Python and architecture, and CONFIG as checks.yaml at the root."""
-    from e2echeck.config import ConfigError
     from e2echeck.packaging import PackagingError, build_lambda_zip
 
     config_path = _config_path(config)
@@ -320,7 +320,9 @@ def package(config: str | None, output: str, python_version: str, arch: str) -> 
     except ConfigError as exc:
         fail_with_config_errors(exc.problems)
     except PackagingError as exc:
-        raise click.ClickException(str(exc)) from exc
+        error = click.ClickException(str(exc))
+        error.exit_code = exit_code_for(exc)
+        raise error from exc
     click.echo(f"zip:     {info.path}")
     click.echo(f"size:    {info.size_bytes} bytes ({info.size_bytes / 1_048_576:.1f} MiB)")
     click.echo(f"handler: {info.handler}")

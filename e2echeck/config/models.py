@@ -1,4 +1,4 @@
-"""The pydantic models of checks.yaml, version 1 (SPEC section 3).
+"""The pydantic models of checks.yaml, version 1.
 
 Every model forbids unknown keys: a misspelt assertion must be an error, never a
 check that silently asserts less than its author thinks.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    JsonValue,
     PrivateAttr,
     Tag,
     ValidationInfo,
@@ -28,11 +29,23 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from e2echeck import __version__
-from e2echeck.config.types import Duration, StatusSpec
+from e2echeck.config.types import (
+    ENV_TEXT_SCHEMA,
+    AlsoAsText,
+    Duration,
+    Flag,
+    StatusSpec,
+    WholeNumber,
+    case_insensitive_pattern,
+)
+
+if TYPE_CHECKING:
+    from e2echeck.config.problems import Problem
 
 Severity = Literal["critical", "error", "warning", "info"]
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 Role = Literal["service", "control"]
+METHODS: tuple[str, ...] = Method.__args__  # type: ignore[attr-defined]
 
 NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
 CAPTURE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -42,6 +55,41 @@ DEFAULT_USER_AGENT = f"e2echeck/{__version__}"
 
 JSON_OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "contains", "matches", "exists", "type")
 JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
+
+
+def _upper_method(value: Any) -> Any:
+    # ASCII only: a few other letters upper-case to ASCII ones (the long s to S).
+    return value.upper() if isinstance(value, str) and value.isascii() else value
+
+
+MethodName = Annotated[
+    Method,
+    BeforeValidator(_upper_method),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"enum": list(METHODS)},
+                {"type": "string", "pattern": case_insensitive_pattern(METHODS)},
+                ENV_TEXT_SCHEMA,
+            ]
+        }
+    ),
+]
+SeverityName = Annotated[Severity, AlsoAsText()]
+RoleName = Annotated[Role, AlsoAsText()]
+Region = Annotated[Literal["us", "eu"], AlsoAsText()]
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+# One text or a list of them, read as a list.
+Texts = Annotated[
+    list[str],
+    BeforeValidator(_one_or_many),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
+]
 
 
 class _Model(BaseModel):
@@ -95,7 +143,7 @@ class JsonAssertion:
 
     path: str
     op: str
-    value: Any
+    value: JsonValue
 
 
 def _check_json_path_key(path: str) -> str:
@@ -192,11 +240,11 @@ class Expect(_Model):
         default=("2xx",),
         description='Accepted status: 200, [200, 204], or a class like "2xx". Default: any 2xx.',
     )
-    body_contains: list[str] = Field(
-        default_factory=list, description="Texts the body must contain, each of them."
+    body_contains: Texts = Field(
+        default_factory=list, description="A text, or texts, the body must contain, each of them."
     )
-    body_not_contains: list[str] = Field(
-        default_factory=list, description="Texts the body must not contain."
+    body_not_contains: Texts = Field(
+        default_factory=list, description="A text, or texts, the body must not contain."
     )
     body_matches: str | None = Field(
         default=None, description="A regular expression that must match somewhere in the body."
@@ -219,16 +267,11 @@ class Expect(_Model):
     max_response_time: Duration | None = Field(
         default=None, description="The response must arrive within this time."
     )
-    tls_cert_min_days: int | None = Field(
+    tls_cert_min_days: WholeNumber | None = Field(
         default=None,
         ge=0,
         description="The server's TLS certificate must stay valid at least this many days.",
     )
-
-    @field_validator("body_contains", "body_not_contains", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
     @field_validator("body_matches")
     @classmethod
@@ -347,21 +390,16 @@ ParamValue = Annotated[ParamScalar | list[ParamScalar], BeforeValidator(_check_p
 class _Request(_Model):
     """The request fields shared by a single-request check and a scenario step."""
 
-    method: Method = Field(default="GET", description="HTTP method.")
+    method: MethodName = Field(default="GET", description="HTTP method (any case).")
     url: str | None = Field(default=None, description="Absolute http:// or https:// URL.")
     headers: dict[str, str] = Field(default_factory=dict, description="Request headers.")
     params: dict[str, ParamValue] = Field(
         default_factory=dict, description="Query string parameters."
     )
     body: str | None = Field(default=None, description="A raw request body.")
-    json_body: Any = Field(default=None, alias="json", description="A JSON request body.")
+    json_body: JsonValue = Field(default=None, alias="json", description="A JSON request body.")
     form: dict[str, str] | None = Field(default=None, description="A form-encoded body.")
     expect: Expect = Field(default_factory=Expect, description="What the response must be.")
-
-    @field_validator("method", mode="before")
-    @classmethod
-    def _upper_method(cls, value: Any) -> Any:
-        return value.upper() if isinstance(value, str) else value
 
     @field_validator("url")
     @classmethod
@@ -391,7 +429,9 @@ class _Request(_Model):
 class Step(_Request):
     """One request of a multi-step scenario."""
 
-    name: str = Field(pattern=NAME_PATTERN, description="The step's name, shown when it fails.")
+    name: Annotated[str, AlsoAsText()] = Field(
+        pattern=NAME_PATTERN, description="The step's name, shown when it fails."
+    )
     url: str = Field(description="Absolute URL; may use {{ capture }} from earlier steps.")
     capture: dict[CaptureName, Capture] = Field(
         default_factory=dict,
@@ -404,19 +444,19 @@ class _Overridable(_Model):
     """Settings that `defaults` gives every check and a check may override."""
 
     timeout: Duration | None = Field(default=None, description="Per request.")
-    retries: int | None = Field(
+    retries: WholeNumber | None = Field(
         default=None, ge=0, le=10, description="Extra attempts before a check counts as failed."
     )
     retry_delay: Duration | None = Field(
         default=None, description="First delay between attempts; grows exponentially."
     )
-    severity: Severity | None = Field(default=None, description="PagerDuty severity.")
-    follow_redirects: bool | None = Field(default=None, description="Follow 3xx redirects.")
-    verify_tls: bool | None = Field(default=None, description="Verify TLS certificates.")
-    failure_threshold: int | None = Field(
+    severity: SeverityName | None = Field(default=None, description="PagerDuty severity.")
+    follow_redirects: Flag | None = Field(default=None, description="Follow 3xx redirects.")
+    verify_tls: Flag | None = Field(default=None, description="Verify TLS certificates.")
+    failure_threshold: WholeNumber | None = Field(
         default=None, ge=1, description="Consecutive failed runs before trigger (needs state)."
     )
-    success_threshold: int | None = Field(
+    success_threshold: WholeNumber | None = Field(
         default=None, ge=1, description="Consecutive passed runs before resolve (needs state)."
     )
 
@@ -425,19 +465,19 @@ class Defaults(_Overridable):
     """Settings for every check; each key can be overridden per check."""
 
     timeout: Duration = Field(default=10.0, description="Per request. Default 10s.")
-    retries: int = Field(
+    retries: WholeNumber = Field(
         default=2, ge=0, le=10, description="Extra attempts before a check fails. Default 2."
     )
     retry_delay: Duration = Field(
         default=1.0, description="First delay between attempts; grows exponentially. Default 1s."
     )
-    severity: Severity = Field(default="critical", description="PagerDuty severity.")
-    follow_redirects: bool = Field(default=True, description="Follow 3xx redirects.")
-    verify_tls: bool = Field(default=True, description="Verify TLS certificates.")
-    failure_threshold: int = Field(
+    severity: SeverityName = Field(default="critical", description="PagerDuty severity.")
+    follow_redirects: Flag = Field(default=True, description="Follow 3xx redirects.")
+    verify_tls: Flag = Field(default=True, description="Verify TLS certificates.")
+    failure_threshold: WholeNumber = Field(
         default=1, ge=1, description="Consecutive failed runs before trigger (needs state)."
     )
-    success_threshold: int = Field(
+    success_threshold: WholeNumber = Field(
         default=1, ge=1, description="Consecutive passed runs before resolve (needs state)."
     )
     headers: dict[str, str] = Field(
@@ -449,7 +489,7 @@ class Defaults(_Overridable):
 class Check(_Request, _Overridable):
     """One check: a single request, or a multi-step scenario under `steps`."""
 
-    name: str = Field(
+    name: Annotated[str, AlsoAsText()] = Field(
         pattern=NAME_PATTERN, max_length=200, description="Unique; letters, digits, . _ -"
     )
     steps: list[Step] | None = Field(
@@ -465,11 +505,12 @@ class Check(_Request, _Overridable):
         default=None, description="Per-check PagerDuty routing key (overrides pagerduty's)."
     )
     tags: list[str] = Field(default_factory=list, description="Tags, for --tag and PagerDuty.")
-    role: Role = Field(
+    role: RoleName = Field(
         default="service",
-        description="`control` checks test the checker's own connectivity (SPEC section 5).",
+        description="`control` checks test the checker's own connectivity: when every "
+        "control check fails, the checker is cut off and pages about itself, not the services.",
     )
-    enabled: bool = Field(default=True, description="false keeps the check without running it.")
+    enabled: Flag = Field(default=True, description="false keeps the check without running it.")
     description: str | None = Field(default=None, description="Free text for people.")
 
     @model_validator(mode="before")
@@ -515,12 +556,12 @@ class PagerDutyConfig(_Model):
         default=None,
         description="Integration (routing) key; use ${PAGERDUTY_ROUTING_KEY}, never a literal.",
     )
-    region: Literal["us", "eu"] = Field(default="us", description="PagerDuty service region.")
+    region: Region = Field(default="us", description="PagerDuty service region.")
     events_url: str | None = Field(
         default=None,
         description="Full Events API URL, instead of region (proxies, tests).",
     )
-    send_resolve: bool = Field(default=True, description="Send resolve when a check passes.")
+    send_resolve: Flag = Field(default=True, description="Send resolve when a check passes.")
     client: str = Field(default="e2echeck", description="Shown in PagerDuty as the client.")
     client_url: str | None = Field(default=None, description="Link shown with the client.")
 
@@ -595,10 +636,10 @@ class Config(_Model):
 
     _source: str = PrivateAttr(default="<memory>")
     _secrets: frozenset[str] = PrivateAttr(default=frozenset())
-    _unset_routing_keys: tuple[Any, ...] = PrivateAttr(default=())
+    _unset_routing_keys: tuple[Problem, ...] = PrivateAttr(default=())
 
     @property
-    def unset_routing_keys(self) -> tuple[Any, ...]:
+    def unset_routing_keys(self) -> tuple[Problem, ...]:
         """Problems (file, line, field) for routing keys whose ${VAR} is unset."""
         return self._unset_routing_keys
 
@@ -609,7 +650,8 @@ class Config(_Model):
 
     @property
     def secrets(self) -> frozenset[str]:
-        """Every value that must never leave the process (SPEC section 5)."""
+        """Every value that must never leave the process: routing keys, secret
+        headers (and their tokens), and values substituted from the environment."""
         found = set(self._secrets)
         if self.pagerduty and self.pagerduty.routing_key:
             found.add(self.pagerduty.routing_key)
