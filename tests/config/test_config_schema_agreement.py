@@ -36,7 +36,9 @@ Draw = st.DrawFn
 
 def _random_case(word: str) -> st.SearchStrategy[str]:
     return st.lists(st.booleans(), min_size=len(word), max_size=len(word)).map(
-        lambda flips: "".join(c.upper() if f else c.lower() for c, f in zip(word, flips))
+        lambda flips: "".join(
+            c.upper() if f else c.lower() for c, f in zip(word, flips, strict=True)
+        )
     )
 
 
@@ -55,9 +57,7 @@ json_scalars = st.one_of(
 )
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(texts, inner, max_size=3)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(texts, inner, max_size=3)),
     max_leaves=6,
 )
 
@@ -265,9 +265,7 @@ def configs(draw: Draw) -> dict[str, Any]:
                 "state": st.sampled_from(["state.json", "s3://bucket/key"]).map(
                     lambda p: {"path": p}
                 ),
-                "heartbeat": st.fixed_dictionaries(
-                    {"url": urls}, optional={"timeout": durations}
-                ),
+                "heartbeat": st.fixed_dictionaries({"url": urls}, optional={"timeout": durations}),
             },
         )
     )
