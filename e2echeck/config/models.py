@@ -1,4 +1,5 @@
-"""The pydantic models of checks.yaml, version 1.
+"""The pydantic models of checks.yaml, version 1: the file, its sections, checks,
+steps and expectations. (JSON assertions and captures have their own modules.)
 
 Every model forbids unknown keys: a misspelt assertion must be an error, never a
 check that silently asserts less than its author thinks.
@@ -12,15 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
-    Discriminator,
     Field,
     JsonValue,
     PrivateAttr,
-    Tag,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -29,6 +26,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from e2echeck import __version__
+from e2echeck.config._base import ConfigModel
+from e2echeck.config.captures import CAPTURE_NAME_PATTERN, Capture, CaptureName
+from e2echeck.config.captures import HeaderCapture as HeaderCapture
+from e2echeck.config.captures import RegexCapture as RegexCapture
+from e2echeck.config.json_assertions import JSON_OPERATORS, JsonOperand, JsonPathKey, check_regex
+from e2echeck.config.json_assertions import JSON_TYPES as JSON_TYPES
+from e2echeck.config.json_assertions import SIMPLE_JSONPATH as SIMPLE_JSONPATH
+from e2echeck.config.json_assertions import JsonAssertion as JsonAssertion
 from e2echeck.config.types import (
     ENV_TEXT_SCHEMA,
     AlsoAsText,
@@ -48,13 +53,9 @@ Role = Literal["service", "control"]
 METHODS: tuple[str, ...] = Method.__args__  # type: ignore[attr-defined]
 
 NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
-CAPTURE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 TEMPLATE_REFERENCE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
 MAX_DEDUP_KEY_LENGTH = 255
 DEFAULT_USER_AGENT = f"e2echeck/{__version__}"
-
-JSON_OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "contains", "matches", "exists", "type")
-JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
 
 
 def _upper_method(value: Any) -> Any:
@@ -92,10 +93,6 @@ Texts = Annotated[
 ]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-
 ENV_REFERENCE = re.compile(r"\$\{[^}]*\}")
 UNRESOLVED_CONTEXT_KEY = "unresolved_values"
 
@@ -114,126 +111,7 @@ def _check_url(value: str, info: ValidationInfo | None = None) -> str:
     return value
 
 
-def _check_regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
-    return value
-
-
-# Names and indexes only ($.a.b[0].c): valid JSONPath by construction, so
-# `validate` need not import python-jsonpath (80 ms) for the common case.
-# Anything else is compiled by the library, as it will be at run time.
-SIMPLE_JSONPATH = re.compile(r"\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:0|[1-9][0-9]*)\])*")
-
-
-def _check_jsonpath(path: str) -> str:
-    if SIMPLE_JSONPATH.fullmatch(path):
-        return path
-    from e2echeck.config._jsonpath import compile_jsonpath
-
-    compile_jsonpath(path)
-    return path
-
-
-@dataclass(frozen=True)
-class JsonAssertion:
-    """One JSONPath assertion: the operator and its operand, e.g. ("gt", 1)."""
-
-    path: str
-    op: str
-    value: JsonValue
-
-
-def _check_json_path_key(path: str) -> str:
-    if not path.startswith("$"):
-        raise ValueError(f"expected a JSONPath starting with '$'; got {path!r}")
-    return _check_jsonpath(path)
-
-
-def _parse_json_operand(expected: Any) -> JsonAssertion:
-    """A literal (equality) or {operator: operand}; the path is filled in later."""
-    path = ""
-    if isinstance(expected, JsonAssertion):
-        return expected
-    if not isinstance(expected, dict):
-        return JsonAssertion(path, "eq", expected)
-    if len(expected) != 1:
-        raise ValueError(
-            f"expected one operator ({', '.join(JSON_OPERATORS)}), got {len(expected)} keys; "
-            "to compare with an object, write {eq: {...}}"
-        )
-    ((op, operand),) = expected.items()
-    if op not in JSON_OPERATORS:
-        from e2echeck.config._suggest import did_you_mean
-
-        raise ValueError(
-            f"unknown operator {op!r}{did_you_mean(str(op), JSON_OPERATORS)}; "
-            f"expected one of {', '.join(JSON_OPERATORS)}"
-        )
-    if op in ("gt", "ge", "lt", "le") and (
-        isinstance(operand, bool) or not isinstance(operand, int | float | str)
-    ):
-        raise ValueError(f"{op} needs a number or a string; got {operand!r}")
-    if op == "matches":
-        if not isinstance(operand, str):
-            raise ValueError(f"matches needs a regular expression; got {operand!r}")
-        _check_regex(operand)
-    if op == "exists" and not isinstance(operand, bool):
-        raise ValueError(f"exists needs true or false; got {operand!r}")
-    if op == "type" and operand not in JSON_TYPES:
-        raise ValueError(f"type needs one of {', '.join(JSON_TYPES)}; got {operand!r}")
-    return JsonAssertion(path, str(op), operand)
-
-
-def _json_operator_schema() -> dict[str, Any]:
-    scalar = {"type": ["string", "number", "boolean"]}
-    ops: dict[str, Any] = {
-        "eq": {"description": "Equal to this value."},
-        "ne": {"description": "Not equal to this value."},
-        "gt": {**scalar, "description": "Greater than this number (or string)."},
-        "ge": {**scalar, "description": "Greater than or equal to this number (or string)."},
-        "lt": {**scalar, "description": "Less than this number (or string)."},
-        "le": {**scalar, "description": "Less than or equal to this number (or string)."},
-        "contains": {"description": "The string contains this text, or the array this item."},
-        "matches": {
-            "type": "string",
-            "description": "The string matches this regular expression (search).",
-        },
-        "exists": {"type": "boolean", "description": "The path selects something (or nothing)."},
-        "type": {
-            "enum": list(JSON_TYPES),
-            "description": "The JSON type of the selected value.",
-        },
-    }
-    return {
-        "anyOf": [
-            {
-                "type": ["string", "number", "integer", "boolean", "null", "array"],
-                "description": "A literal: the selected value must equal it.",
-            },
-            {
-                "type": "object",
-                "properties": ops,
-                "additionalProperties": False,
-                "minProperties": 1,
-                "maxProperties": 1,
-                "description": "One operator and its operand, e.g. {gt: 1}.",
-            },
-        ]
-    }
-
-
-JsonPathKey = Annotated[str, AfterValidator(_check_json_path_key)]
-JsonOperand = Annotated[
-    JsonAssertion,
-    BeforeValidator(_parse_json_operand),
-    WithJsonSchema(_json_operator_schema()),
-]
-
-
-class Expect(_Model):
+class Expect(ConfigModel):
     """What a response must look like for the check (or step) to pass."""
 
     status: StatusSpec = Field(
@@ -276,7 +154,7 @@ class Expect(_Model):
     @field_validator("body_matches")
     @classmethod
     def _valid_regex(cls, value: str | None) -> str | None:
-        return None if value is None else _check_regex(value)
+        return None if value is None else check_regex(value)
 
     @field_validator("json_assertions")
     @classmethod
@@ -287,87 +165,6 @@ class Expect(_Model):
     def json_checks(self) -> list[JsonAssertion]:
         return list(self.json_assertions.values())
 
-
-class HeaderCapture(_Model):
-    header: str = Field(description="Capture the value of this response header.")
-
-
-class RegexCapture(_Model):
-    regex: str = Field(description="Capture the first group of this regular expression.")
-
-    @field_validator("regex")
-    @classmethod
-    def _valid_regex(cls, value: str) -> str:
-        _check_regex(value)
-        if re.compile(value).groups < 1:
-            raise ValueError(f"the regular expression {value!r} needs a group: (...)")
-        return value
-
-
-_CAPTURE_HELP = 'a JSONPath such as "$.id", {header: Name} or {regex: pattern}'
-
-
-def _check_capture_name(name: str) -> str:
-    if not re.match(CAPTURE_NAME_PATTERN, name):
-        raise ValueError(
-            "expected a capture name of letters, digits and _, not starting with a digit; "
-            f"got {name!r}"
-        )
-    return name
-
-
-def _check_capture_path(path: str) -> str:
-    if not path.startswith("$"):
-        raise ValueError(f"expected {_CAPTURE_HELP}; got {path!r}")
-    return _check_jsonpath(path)
-
-
-def _precheck_capture(value: Any) -> Any:
-    """One clear message for a capture that is none of the three kinds."""
-    if isinstance(value, str | HeaderCapture | RegexCapture):
-        return value
-    if not isinstance(value, dict):
-        raise ValueError(f"expected {_CAPTURE_HELP}; got {value!r}")
-    kinds = [key for key in ("header", "regex") if key in value]
-    if len(kinds) > 1:
-        raise ValueError("give one of header or regex, not both")
-    if not kinds:
-        from e2echeck.config._suggest import did_you_mean
-
-        keys = [str(key) for key in value]
-        hint = did_you_mean(keys[0], ("header", "regex")) if keys else ""
-        got = f"unknown key {keys[0]!r}{hint}; " if keys else ""
-        raise ValueError(f"{got}expected {_CAPTURE_HELP}")
-    return value
-
-
-def _capture_kind(value: Any) -> str:
-    # Tags in <> never collide with a key of the data (error locations hold both).
-    if isinstance(value, HeaderCapture):
-        return "<header>"
-    if isinstance(value, RegexCapture):
-        return "<regex>"
-    if isinstance(value, dict):
-        return "<regex>" if "regex" in value else "<header>"
-    return "<jsonpath>"
-
-
-CaptureName = Annotated[str, AfterValidator(_check_capture_name)]
-Capture = Annotated[
-    Annotated[
-        str,
-        AfterValidator(_check_capture_path),
-        WithJsonSchema(
-            {"type": "string", "pattern": r"^\$", "description": 'A JSONPath, e.g. "$.id".'}
-        ),
-        Tag("<jsonpath>"),
-    ]
-    | Annotated[HeaderCapture, Tag("<header>")]
-    | Annotated[RegexCapture, Tag("<regex>")],
-    Discriminator(_capture_kind),
-    BeforeValidator(_precheck_capture),
-    Field(description='A JSONPath ("$.id"), {header: Name}, or {regex: pattern}.'),
-]
 
 ParamScalar = str | int | float | bool
 
@@ -387,7 +184,7 @@ def _check_param(value: Any) -> Any:
 ParamValue = Annotated[ParamScalar | list[ParamScalar], BeforeValidator(_check_param)]
 
 
-class _Request(_Model):
+class _Request(ConfigModel):
     """The request fields shared by a single-request check and a scenario step."""
 
     method: MethodName = Field(default="GET", description="HTTP method (any case).")
@@ -440,7 +237,7 @@ class Step(_Request):
     )
 
 
-class _Overridable(_Model):
+class _Overridable(ConfigModel):
     """Settings that `defaults` gives every check and a check may override."""
 
     timeout: Duration | None = Field(default=None, description="Per request.")
@@ -549,7 +346,7 @@ class Check(_Request, _Overridable):
         return self.url
 
 
-class PagerDutyConfig(_Model):
+class PagerDutyConfig(ConfigModel):
     """Where and how events are sent (PagerDuty Events API v2)."""
 
     routing_key: str | None = Field(
@@ -578,13 +375,13 @@ class PagerDutyConfig(_Model):
         return f"https://{host}/v2/enqueue"
 
 
-class StateConfig(_Model):
+class StateConfig(ConfigModel):
     """Where the alert state is kept between runs."""
 
     path: str = Field(description="A JSON file, or s3://bucket/key (with the aws extra).")
 
 
-class HeartbeatConfig(_Model):
+class HeartbeatConfig(ConfigModel):
     """A dead man's switch pinged after every completed run."""
 
     url: str = Field(description="GET after every run.")
@@ -611,7 +408,7 @@ class CheckSettings:
     headers: dict[str, str]
 
 
-class Config(_Model):
+class Config(ConfigModel):
     """A whole checks.yaml file."""
 
     model_config = ConfigDict(
