@@ -87,7 +87,7 @@ def _parse_json_operand(expected: Any) -> JsonAssertion:
 
 
 def _json_operator_schema() -> dict[str, Any]:
-    scalar = {"type": ["string", "number", "boolean"]}
+    scalar = {"type": ["string", "number"]}
     ops: dict[str, Any] = {
         "eq": {"description": "Equal to this value."},
         "ne": {"description": "Not equal to this value."},

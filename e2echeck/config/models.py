@@ -223,8 +223,53 @@ class _Request(ConfigModel):
         return self
 
 
+_BODY_FIELDS = ("body", "json", "form")
+_REQUEST_FIELDS = ("url", "method", "headers", "params", *_BODY_FIELDS, "expect")
+
+
+def _at_most_one_body(schema: dict[str, Any]) -> None:
+    """JSON Schema: no two of body, json, form given (null counts as not given)."""
+
+    def given(name: str) -> dict[str, Any]:
+        return {"not": {"type": "null"}, "description": f"{name} is given."}
+
+    schema.setdefault("allOf", []).extend(
+        {
+            "not": {"required": [a, b], "properties": {a: given(a), b: given(b)}},
+            "description": f"At most one of {', '.join(_BODY_FIELDS)}.",
+        }
+        for index, a in enumerate(_BODY_FIELDS)
+        for b in _BODY_FIELDS[index + 1 :]
+    )
+
+
+def _request_or_steps_schema(schema: dict[str, Any]) -> None:
+    """JSON Schema: a url or steps; with steps, none of the request fields."""
+    _at_most_one_body(schema)
+    schema["allOf"].append(
+        {
+            "anyOf": [
+                {
+                    "required": ["url"],
+                    "properties": {"url": {"type": "string", "description": "A request."}},
+                },
+                {
+                    "required": ["steps"],
+                    "properties": {"steps": {"type": "array", "description": "A scenario."}},
+                },
+            ],
+            "description": "A check needs a url (a single request) or steps (a scenario).",
+        }
+    )
+    schema["dependentSchemas"] = {
+        "steps": {"not": {"anyOf": [{"required": [key]} for key in _REQUEST_FIELDS]}}
+    }
+
+
 class Step(_Request):
     """One request of a multi-step scenario."""
+
+    model_config = ConfigDict(json_schema_extra=_at_most_one_body)
 
     name: Annotated[str, AlsoAsText()] = Field(
         pattern=NAME_PATTERN, description="The step's name, shown when it fails."
@@ -286,6 +331,8 @@ class Defaults(_Overridable):
 class Check(_Request, _Overridable):
     """One check: a single request, or a multi-step scenario under `steps`."""
 
+    model_config = ConfigDict(json_schema_extra=_request_or_steps_schema)
+
     name: Annotated[str, AlsoAsText()] = Field(
         pattern=NAME_PATTERN, max_length=200, description="Unique; letters, digits, . _ -"
     )
@@ -314,11 +361,7 @@ class Check(_Request, _Overridable):
     @classmethod
     def _request_or_steps(cls, data: Any) -> Any:
         if isinstance(data, dict) and "steps" in data:
-            request_fields = [
-                key
-                for key in ("url", "method", "headers", "params", "body", "json", "form", "expect")
-                if key in data
-            ]
+            request_fields = [key for key in _REQUEST_FIELDS if key in data]
             if request_fields:
                 raise PydanticCustomError(
                     "conflicting_fields",
@@ -326,7 +369,7 @@ class Check(_Request, _Overridable):
                     "move {fields} into a step",
                     {"fields": ", ".join(request_fields), "field": request_fields[0]},
                 )
-        elif isinstance(data, dict) and "url" not in data:
+        if isinstance(data, dict) and data.get("url") is None and data.get("steps") is None:
             raise ValueError("a check needs a url (a single request) or steps (a scenario)")
         return data
 
