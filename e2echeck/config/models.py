@@ -13,13 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
-    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
     PrivateAttr,
     ValidationInfo,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -30,67 +28,36 @@ from e2echeck.config._base import ConfigModel
 from e2echeck.config.captures import CAPTURE_NAME_PATTERN, Capture, CaptureName
 from e2echeck.config.captures import HeaderCapture as HeaderCapture
 from e2echeck.config.captures import RegexCapture as RegexCapture
+from e2echeck.config.fields import Method as Method
+from e2echeck.config.fields import (
+    MethodName,
+    ParamValue,
+    Region,
+    RoleName,
+    SeverityName,
+    Texts,
+)
+from e2echeck.config.fields import Role as Role
+from e2echeck.config.fields import Severity as Severity
 from e2echeck.config.json_assertions import JSON_OPERATORS, JsonOperand, JsonPathKey, check_regex
 from e2echeck.config.json_assertions import JSON_TYPES as JSON_TYPES
 from e2echeck.config.json_assertions import SIMPLE_JSONPATH as SIMPLE_JSONPATH
 from e2echeck.config.json_assertions import JsonAssertion as JsonAssertion
 from e2echeck.config.types import (
-    ENV_TEXT_SCHEMA,
     AlsoAsText,
     Duration,
     Flag,
     StatusSpec,
     WholeNumber,
-    case_insensitive_pattern,
 )
 
 if TYPE_CHECKING:
     from e2echeck.config.problems import Problem
 
-Severity = Literal["critical", "error", "warning", "info"]
-Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-Role = Literal["service", "control"]
-METHODS: tuple[str, ...] = Method.__args__  # type: ignore[attr-defined]
-
 NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
 TEMPLATE_REFERENCE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
 MAX_DEDUP_KEY_LENGTH = 255
 DEFAULT_USER_AGENT = f"e2echeck/{__version__}"
-
-
-def _upper_method(value: Any) -> Any:
-    # ASCII only: a few other letters upper-case to ASCII ones (the long s to S).
-    return value.upper() if isinstance(value, str) and value.isascii() else value
-
-
-MethodName = Annotated[
-    Method,
-    BeforeValidator(_upper_method),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"enum": list(METHODS)},
-                {"type": "string", "pattern": case_insensitive_pattern(METHODS)},
-                ENV_TEXT_SCHEMA,
-            ]
-        }
-    ),
-]
-SeverityName = Annotated[Severity, AlsoAsText()]
-RoleName = Annotated[Role, AlsoAsText()]
-Region = Annotated[Literal["us", "eu"], AlsoAsText()]
-
-
-def _one_or_many(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
-
-
-# One text or a list of them, read as a list.
-Texts = Annotated[
-    list[str],
-    BeforeValidator(_one_or_many),
-    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
-]
 
 
 ENV_REFERENCE = re.compile(r"\$\{[^}]*\}")
@@ -164,24 +131,6 @@ class Expect(ConfigModel):
     @property
     def json_checks(self) -> list[JsonAssertion]:
         return list(self.json_assertions.values())
-
-
-ParamScalar = str | int | float | bool
-
-
-def _check_param(value: Any) -> Any:
-    scalar = (str, int, float, bool)
-    if isinstance(value, scalar) or (
-        isinstance(value, list) and all(isinstance(item, scalar) for item in value)
-    ):
-        return value
-    kind = "a mapping" if isinstance(value, dict) else repr(value)
-    if isinstance(value, list):
-        kind = "a list with a mapping, list or null in it"
-    raise ValueError(f"expected a string, number, boolean, or a list of them; got {kind}")
-
-
-ParamValue = Annotated[ParamScalar | list[ParamScalar], BeforeValidator(_check_param)]
 
 
 class _Request(ConfigModel):
@@ -508,22 +457,24 @@ class Config(ConfigModel):
         return frozenset(value for value in found if value)
 
     def settings_for(self, check: Check) -> CheckSettings:
-        defaults = self.defaults
-
-        def pick(name: str) -> Any:
-            own = getattr(check, name)
-            return getattr(defaults, name) if own is None else own
-
+        """The check's own settings, `defaults` for those it leaves out."""
+        d = self.defaults
         return CheckSettings(
-            timeout=pick("timeout"),
-            retries=pick("retries"),
-            retry_delay=pick("retry_delay"),
-            severity=pick("severity"),
-            follow_redirects=pick("follow_redirects"),
-            verify_tls=pick("verify_tls"),
-            failure_threshold=pick("failure_threshold"),
-            success_threshold=pick("success_threshold"),
-            headers=merge_headers({"User-Agent": DEFAULT_USER_AGENT}, defaults.headers),
+            timeout=d.timeout if check.timeout is None else check.timeout,
+            retries=d.retries if check.retries is None else check.retries,
+            retry_delay=d.retry_delay if check.retry_delay is None else check.retry_delay,
+            severity=d.severity if check.severity is None else check.severity,
+            follow_redirects=(
+                d.follow_redirects if check.follow_redirects is None else check.follow_redirects
+            ),
+            verify_tls=d.verify_tls if check.verify_tls is None else check.verify_tls,
+            failure_threshold=(
+                d.failure_threshold if check.failure_threshold is None else check.failure_threshold
+            ),
+            success_threshold=(
+                d.success_threshold if check.success_threshold is None else check.success_threshold
+            ),
+            headers=merge_headers({"User-Agent": DEFAULT_USER_AGENT}, d.headers),
         )
 
     def routing_key_for(self, check: Check) -> str | None:

@@ -22,7 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from e2echeck.config import check_config_text
-from e2echeck.config.models import JSON_OPERATORS, JSON_TYPES, METHODS, Config
+from e2echeck.config.fields import METHODS
+from e2echeck.config.json_assertions import JSON_OPERATORS, JSON_TYPES
+from e2echeck.config.models import Config
 from e2echeck.config.schema import json_schema
 from e2echeck.config.types import FLAG_WORDS
 
