@@ -73,6 +73,15 @@ def test_a_check_without_a_url_is_refused_where_it_is() -> None:
     assert "needs a url" in error.message
 
 
+def test_python_field_names_are_not_keys_of_the_file() -> None:
+    """`json` is the key; the models' Python names (json_body, json_assertions) are not."""
+    document = config(url=URL, json_body={"a": 1}, expect={"json_assertions": {}})
+    assert list(VALIDATOR.iter_errors(document))
+    messages = [p.message for p in check_text(as_yaml(document)).errors]
+    assert "unknown key 'json_body'; did you mean \"json\"?" in messages
+    assert any(m.startswith("unknown key 'json_assertions'") for m in messages), messages
+
+
 def test_a_method_is_upper_cased_in_ascii_only() -> None:
     # The long s (U+017F) upper-cases to "S": "po\u017ft" must not become POST.
     result = check_text(as_yaml(config(url=URL, method="po\u017ft")))
