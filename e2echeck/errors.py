@@ -45,8 +45,7 @@ class SelectionError(E2ECheckError, ValueError):
 class StateError(E2ECheckError):
     """The alert state cannot be read or written; the message says why.
 
-    A run that meets it goes on without state and says so in a warning; it only
-    ends a command when the state itself is what the command is about."""
+    A run that meets it goes on without state and says so in a warning."""
 
     exit_code = exit_codes.CONFIG_ERROR
 
