@@ -15,6 +15,7 @@ import click
 
 from e2echeck import __version__, exit_codes, lambda_targets
 from e2echeck.cli_options import RunArgs, click_options, config_argument
+from e2echeck.errors import ConfigError, exit_code_for
 
 if TYPE_CHECKING:
     from e2echeck.config import LoadResult
@@ -45,7 +46,7 @@ def fail_with_config_errors(problems: list[Any]) -> NoReturn:
         click.echo(str(problem), err=True)
     count = sum(1 for p in problems if getattr(p, "severity", "error") == "error")
     click.echo(f"e2echeck: {count} config error{'s' if count != 1 else ''}", err=True)
-    sys.exit(exit_codes.CONFIG_ERROR)
+    sys.exit(ConfigError.exit_code)
 
 
 @main.command()
@@ -213,7 +214,7 @@ def run(config: str | None, **options: Any) -> None:
 
 def run_command(config_path: Path, args: RunArgs) -> int:
     """`e2echeck run`: load, run, report. Returns the exit code."""
-    from e2echeck.config import ConfigError, load_config
+    from e2echeck.config import load_config
     from e2echeck.config.types import parse_duration
     from e2echeck.redaction import Redactor
     from e2echeck.report.json_report import render_json
@@ -260,7 +261,7 @@ def run_command(config_path: Path, args: RunArgs) -> int:
         selected = select_checks(config, args.only, args.tags)
     except SelectionError as exc:
         click.echo(f"e2echeck: {exc}", err=True)
-        return exit_codes.CONFIG_ERROR
+        return exit_code_for(exc)
     progress = Progress(len(selected), sys.stderr)
     try:
         outcome = execute(config, options, on_result=progress.update)
@@ -346,7 +347,6 @@ def run_command(config_path: Path, args: RunArgs) -> int:
 def package(config: str | None, output: str, python_version: str, arch: str) -> None:
     """Build the AWS Lambda zip: the package, its dependencies for the target
     Python and architecture, and CONFIG as checks.yaml at the root."""
-    from e2echeck.config import ConfigError
     from e2echeck.packaging import PackagingError, build_lambda_zip
 
     config_path = _config_path(config)
@@ -356,7 +356,9 @@ def package(config: str | None, output: str, python_version: str, arch: str) -> 
     except ConfigError as exc:
         fail_with_config_errors(exc.problems)
     except PackagingError as exc:
-        raise click.ClickException(str(exc)) from exc
+        error = click.ClickException(str(exc))
+        error.exit_code = exit_code_for(exc)
+        raise error from exc
     click.echo(f"zip:     {info.path}")
     click.echo(f"size:    {info.size_bytes} bytes ({info.size_bytes / 1_048_576:.1f} MiB)")
     click.echo(f"handler: {info.handler}")

@@ -78,8 +78,7 @@ class LambdaContext(Protocol):
     def get_remaining_time_in_millis(self) -> int: ...
 
 
-class UndeliveredEventsError(RuntimeError):
-    """At least one PagerDuty event could not be delivered (the CLI's exit 3)."""
+from e2echeck.errors import UndeliveredEventsError as UndeliveredEventsError  # noqa: E402
 
 
 @dataclass(frozen=True)

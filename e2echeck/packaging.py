@@ -38,8 +38,7 @@ _FILE_MODE = 0o100644  # regular file, rw-r--r--
 _UNIX = 3  # ZipInfo.create_system
 
 
-class PackagingError(Exception):
-    """The zip could not be built (pip failed, bad arguments, ...)."""
+from e2echeck.errors import PackagingError as PackagingError  # noqa: E402
 
 
 @dataclass(frozen=True)

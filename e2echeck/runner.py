@@ -49,8 +49,7 @@ class RunOutcome:
     heartbeat_warning: str | None = None
 
 
-class SelectionError(ValueError):
-    """--only or --tag selects nothing: a usage error (exit 2), never a green run."""
+from e2echeck.errors import SelectionError as SelectionError  # noqa: E402
 
 
 def select_checks(

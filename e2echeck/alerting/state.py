@@ -37,8 +37,7 @@ STATE_VERSION = 1
 AlertStatus = Literal["open", "resolved"]
 
 
-class StateError(Exception):
-    """The state cannot be read or written; the message says why."""
+from e2echeck.errors import StateError as StateError  # noqa: E402
 
 
 @dataclass

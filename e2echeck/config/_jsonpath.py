@@ -7,11 +7,14 @@ JSONPath do not pay for it.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jsonpath import CompoundJSONPath, JSONPath
 
 
 @lru_cache(maxsize=4096)
-def compile_jsonpath(path: str) -> Any:
+def compile_jsonpath(path: str) -> JSONPath | CompoundJSONPath:
     """A compiled JSONPath; ValueError with the library's words when it is invalid."""
     import jsonpath
 
@@ -22,6 +25,6 @@ def compile_jsonpath(path: str) -> Any:
         raise ValueError(f"invalid JSONPath {path!r}: {first_line}") from None
 
 
-def find_all(path: str, document: Any) -> list[Any]:
+def find_all(path: str, document: Any) -> list[object]:
     """Every value that `path` selects in `document` (an empty list when none)."""
     return list(compile_jsonpath(path).findall(document))

@@ -1,4 +1,5 @@
-"""The pydantic models of checks.yaml, version 1 (SPEC section 3).
+"""The pydantic models of checks.yaml, version 1: the file, its sections, checks,
+steps and expectations. (JSON assertions and captures have their own modules.)
 
 Every model forbids unknown keys: a misspelt assertion must be an error, never a
 check that silently asserts less than its author thinks.
@@ -8,44 +9,55 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
     ConfigDict,
-    Discriminator,
     Field,
+    JsonValue,
     PrivateAttr,
-    Tag,
     ValidationInfo,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from e2echeck import __version__
-from e2echeck.config.types import Duration, StatusSpec
+from e2echeck.config._base import ConfigModel
+from e2echeck.config.captures import CAPTURE_NAME_PATTERN, Capture, CaptureName
+from e2echeck.config.captures import HeaderCapture as HeaderCapture
+from e2echeck.config.captures import RegexCapture as RegexCapture
+from e2echeck.config.fields import Method as Method
+from e2echeck.config.fields import (
+    MethodName,
+    ParamValue,
+    Region,
+    RoleName,
+    SeverityName,
+    Texts,
+)
+from e2echeck.config.fields import Role as Role
+from e2echeck.config.fields import Severity as Severity
+from e2echeck.config.json_assertions import JSON_OPERATORS, JsonOperand, JsonPathKey, check_regex
+from e2echeck.config.json_assertions import JSON_TYPES as JSON_TYPES
+from e2echeck.config.json_assertions import SIMPLE_JSONPATH as SIMPLE_JSONPATH
+from e2echeck.config.json_assertions import JsonAssertion as JsonAssertion
+from e2echeck.config.types import (
+    AlsoAsText,
+    Duration,
+    Flag,
+    StatusSpec,
+    WholeNumber,
+)
 
-Severity = Literal["critical", "error", "warning", "info"]
-Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-Role = Literal["service", "control"]
+if TYPE_CHECKING:
+    from e2echeck.config.problems import Problem
 
 NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
-CAPTURE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 TEMPLATE_REFERENCE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
 MAX_DEDUP_KEY_LENGTH = 255
 DEFAULT_USER_AGENT = f"e2echeck/{__version__}"
-
-JSON_OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "contains", "matches", "exists", "type")
-JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 
 ENV_REFERENCE = re.compile(r"\$\{[^}]*\}")
@@ -66,137 +78,18 @@ def _check_url(value: str, info: ValidationInfo | None = None) -> str:
     return value
 
 
-def _check_regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
-    return value
-
-
-# Names and indexes only ($.a.b[0].c): valid JSONPath by construction, so
-# `validate` need not import python-jsonpath (80 ms) for the common case.
-# Anything else is compiled by the library, as it will be at run time.
-SIMPLE_JSONPATH = re.compile(r"\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:0|[1-9][0-9]*)\])*")
-
-
-def _check_jsonpath(path: str) -> str:
-    if SIMPLE_JSONPATH.fullmatch(path):
-        return path
-    from e2echeck.config._jsonpath import compile_jsonpath
-
-    compile_jsonpath(path)
-    return path
-
-
-@dataclass(frozen=True)
-class JsonAssertion:
-    """One JSONPath assertion: the operator and its operand, e.g. ("gt", 1)."""
-
-    path: str
-    op: str
-    value: Any
-
-
-def _check_json_path_key(path: str) -> str:
-    if not path.startswith("$"):
-        raise ValueError(f"expected a JSONPath starting with '$'; got {path!r}")
-    return _check_jsonpath(path)
-
-
-def _parse_json_operand(expected: Any) -> JsonAssertion:
-    """A literal (equality) or {operator: operand}; the path is filled in later."""
-    path = ""
-    if isinstance(expected, JsonAssertion):
-        return expected
-    if not isinstance(expected, dict):
-        return JsonAssertion(path, "eq", expected)
-    if len(expected) != 1:
-        raise ValueError(
-            f"expected one operator ({', '.join(JSON_OPERATORS)}), got {len(expected)} keys; "
-            "to compare with an object, write {eq: {...}}"
-        )
-    ((op, operand),) = expected.items()
-    if op not in JSON_OPERATORS:
-        from e2echeck.config._suggest import did_you_mean
-
-        raise ValueError(
-            f"unknown operator {op!r}{did_you_mean(str(op), JSON_OPERATORS)}; "
-            f"expected one of {', '.join(JSON_OPERATORS)}"
-        )
-    if op in ("gt", "ge", "lt", "le") and (
-        isinstance(operand, bool) or not isinstance(operand, int | float | str)
-    ):
-        raise ValueError(f"{op} needs a number or a string; got {operand!r}")
-    if op == "matches":
-        if not isinstance(operand, str):
-            raise ValueError(f"matches needs a regular expression; got {operand!r}")
-        _check_regex(operand)
-    if op == "exists" and not isinstance(operand, bool):
-        raise ValueError(f"exists needs true or false; got {operand!r}")
-    if op == "type" and operand not in JSON_TYPES:
-        raise ValueError(f"type needs one of {', '.join(JSON_TYPES)}; got {operand!r}")
-    return JsonAssertion(path, str(op), operand)
-
-
-def _json_operator_schema() -> dict[str, Any]:
-    scalar = {"type": ["string", "number", "boolean"]}
-    ops: dict[str, Any] = {
-        "eq": {"description": "Equal to this value."},
-        "ne": {"description": "Not equal to this value."},
-        "gt": {**scalar, "description": "Greater than this number (or string)."},
-        "ge": {**scalar, "description": "Greater than or equal to this number (or string)."},
-        "lt": {**scalar, "description": "Less than this number (or string)."},
-        "le": {**scalar, "description": "Less than or equal to this number (or string)."},
-        "contains": {"description": "The string contains this text, or the array this item."},
-        "matches": {
-            "type": "string",
-            "description": "The string matches this regular expression (search).",
-        },
-        "exists": {"type": "boolean", "description": "The path selects something (or nothing)."},
-        "type": {
-            "enum": list(JSON_TYPES),
-            "description": "The JSON type of the selected value.",
-        },
-    }
-    return {
-        "anyOf": [
-            {
-                "type": ["string", "number", "integer", "boolean", "null", "array"],
-                "description": "A literal: the selected value must equal it.",
-            },
-            {
-                "type": "object",
-                "properties": ops,
-                "additionalProperties": False,
-                "minProperties": 1,
-                "maxProperties": 1,
-                "description": "One operator and its operand, e.g. {gt: 1}.",
-            },
-        ]
-    }
-
-
-JsonPathKey = Annotated[str, AfterValidator(_check_json_path_key)]
-JsonOperand = Annotated[
-    JsonAssertion,
-    BeforeValidator(_parse_json_operand),
-    WithJsonSchema(_json_operator_schema()),
-]
-
-
-class Expect(_Model):
+class Expect(ConfigModel):
     """What a response must look like for the check (or step) to pass."""
 
     status: StatusSpec = Field(
         default=("2xx",),
         description='Accepted status: 200, [200, 204], or a class like "2xx". Default: any 2xx.',
     )
-    body_contains: list[str] = Field(
-        default_factory=list, description="Texts the body must contain, each of them."
+    body_contains: Texts = Field(
+        default_factory=list, description="A text, or texts, the body must contain, each of them."
     )
-    body_not_contains: list[str] = Field(
-        default_factory=list, description="Texts the body must not contain."
+    body_not_contains: Texts = Field(
+        default_factory=list, description="A text, or texts, the body must not contain."
     )
     body_matches: str | None = Field(
         default=None, description="A regular expression that must match somewhere in the body."
@@ -219,21 +112,16 @@ class Expect(_Model):
     max_response_time: Duration | None = Field(
         default=None, description="The response must arrive within this time."
     )
-    tls_cert_min_days: int | None = Field(
+    tls_cert_min_days: WholeNumber | None = Field(
         default=None,
         ge=0,
         description="The server's TLS certificate must stay valid at least this many days.",
     )
 
-    @field_validator("body_contains", "body_not_contains", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
     @field_validator("body_matches")
     @classmethod
     def _valid_regex(cls, value: str | None) -> str | None:
-        return None if value is None else _check_regex(value)
+        return None if value is None else check_regex(value)
 
     @field_validator("json_assertions")
     @classmethod
@@ -245,123 +133,19 @@ class Expect(_Model):
         return list(self.json_assertions.values())
 
 
-class HeaderCapture(_Model):
-    header: str = Field(description="Capture the value of this response header.")
-
-
-class RegexCapture(_Model):
-    regex: str = Field(description="Capture the first group of this regular expression.")
-
-    @field_validator("regex")
-    @classmethod
-    def _valid_regex(cls, value: str) -> str:
-        _check_regex(value)
-        if re.compile(value).groups < 1:
-            raise ValueError(f"the regular expression {value!r} needs a group: (...)")
-        return value
-
-
-_CAPTURE_HELP = 'a JSONPath such as "$.id", {header: Name} or {regex: pattern}'
-
-
-def _check_capture_name(name: str) -> str:
-    if not re.match(CAPTURE_NAME_PATTERN, name):
-        raise ValueError(
-            "expected a capture name of letters, digits and _, not starting with a digit; "
-            f"got {name!r}"
-        )
-    return name
-
-
-def _check_capture_path(path: str) -> str:
-    if not path.startswith("$"):
-        raise ValueError(f"expected {_CAPTURE_HELP}; got {path!r}")
-    return _check_jsonpath(path)
-
-
-def _precheck_capture(value: Any) -> Any:
-    """One clear message for a capture that is none of the three kinds."""
-    if isinstance(value, str | HeaderCapture | RegexCapture):
-        return value
-    if not isinstance(value, dict):
-        raise ValueError(f"expected {_CAPTURE_HELP}; got {value!r}")
-    kinds = [key for key in ("header", "regex") if key in value]
-    if len(kinds) > 1:
-        raise ValueError("give one of header or regex, not both")
-    if not kinds:
-        from e2echeck.config._suggest import did_you_mean
-
-        keys = [str(key) for key in value]
-        hint = did_you_mean(keys[0], ("header", "regex")) if keys else ""
-        got = f"unknown key {keys[0]!r}{hint}; " if keys else ""
-        raise ValueError(f"{got}expected {_CAPTURE_HELP}")
-    return value
-
-
-def _capture_kind(value: Any) -> str:
-    # Tags in <> never collide with a key of the data (error locations hold both).
-    if isinstance(value, HeaderCapture):
-        return "<header>"
-    if isinstance(value, RegexCapture):
-        return "<regex>"
-    if isinstance(value, dict):
-        return "<regex>" if "regex" in value else "<header>"
-    return "<jsonpath>"
-
-
-CaptureName = Annotated[str, AfterValidator(_check_capture_name)]
-Capture = Annotated[
-    Annotated[
-        str,
-        AfterValidator(_check_capture_path),
-        WithJsonSchema(
-            {"type": "string", "pattern": r"^\$", "description": 'A JSONPath, e.g. "$.id".'}
-        ),
-        Tag("<jsonpath>"),
-    ]
-    | Annotated[HeaderCapture, Tag("<header>")]
-    | Annotated[RegexCapture, Tag("<regex>")],
-    Discriminator(_capture_kind),
-    BeforeValidator(_precheck_capture),
-    Field(description='A JSONPath ("$.id"), {header: Name}, or {regex: pattern}.'),
-]
-
-ParamScalar = str | int | float | bool
-
-
-def _check_param(value: Any) -> Any:
-    scalar = (str, int, float, bool)
-    if isinstance(value, scalar) or (
-        isinstance(value, list) and all(isinstance(item, scalar) for item in value)
-    ):
-        return value
-    kind = "a mapping" if isinstance(value, dict) else repr(value)
-    if isinstance(value, list):
-        kind = "a list with a mapping, list or null in it"
-    raise ValueError(f"expected a string, number, boolean, or a list of them; got {kind}")
-
-
-ParamValue = Annotated[ParamScalar | list[ParamScalar], BeforeValidator(_check_param)]
-
-
-class _Request(_Model):
+class _Request(ConfigModel):
     """The request fields shared by a single-request check and a scenario step."""
 
-    method: Method = Field(default="GET", description="HTTP method.")
+    method: MethodName = Field(default="GET", description="HTTP method (any case).")
     url: str | None = Field(default=None, description="Absolute http:// or https:// URL.")
     headers: dict[str, str] = Field(default_factory=dict, description="Request headers.")
     params: dict[str, ParamValue] = Field(
         default_factory=dict, description="Query string parameters."
     )
     body: str | None = Field(default=None, description="A raw request body.")
-    json_body: Any = Field(default=None, alias="json", description="A JSON request body.")
+    json_body: JsonValue = Field(default=None, alias="json", description="A JSON request body.")
     form: dict[str, str] | None = Field(default=None, description="A form-encoded body.")
     expect: Expect = Field(default_factory=Expect, description="What the response must be.")
-
-    @field_validator("method", mode="before")
-    @classmethod
-    def _upper_method(cls, value: Any) -> Any:
-        return value.upper() if isinstance(value, str) else value
 
     @field_validator("url")
     @classmethod
@@ -388,10 +172,57 @@ class _Request(_Model):
         return self
 
 
+_BODY_FIELDS = ("body", "json", "form")
+_REQUEST_FIELDS = ("url", "method", "headers", "params", *_BODY_FIELDS, "expect")
+
+
+def _at_most_one_body(schema: dict[str, Any]) -> None:
+    """JSON Schema: no two of body, json, form given (null counts as not given)."""
+
+    def given(name: str) -> dict[str, Any]:
+        return {"not": {"type": "null"}, "description": f"{name} is given."}
+
+    schema.setdefault("allOf", []).extend(
+        {
+            "not": {"required": [a, b], "properties": {a: given(a), b: given(b)}},
+            "description": f"At most one of {', '.join(_BODY_FIELDS)}.",
+        }
+        for index, a in enumerate(_BODY_FIELDS)
+        for b in _BODY_FIELDS[index + 1 :]
+    )
+
+
+def _request_or_steps_schema(schema: dict[str, Any]) -> None:
+    """JSON Schema: a url or steps; with steps, none of the request fields."""
+    _at_most_one_body(schema)
+    schema["allOf"].append(
+        {
+            "anyOf": [
+                {
+                    "required": ["url"],
+                    "properties": {"url": {"type": "string", "description": "A request."}},
+                },
+                {
+                    "required": ["steps"],
+                    "properties": {"steps": {"type": "array", "description": "A scenario."}},
+                },
+            ],
+            "description": "A check needs a url (a single request) or steps (a scenario).",
+        }
+    )
+    schema["dependentSchemas"] = {
+        "steps": {"not": {"anyOf": [{"required": [key]} for key in _REQUEST_FIELDS]}}
+    }
+
+
 class Step(_Request):
     """One request of a multi-step scenario."""
 
-    name: str = Field(pattern=NAME_PATTERN, description="The step's name, shown when it fails.")
+    model_config = ConfigDict(json_schema_extra=_at_most_one_body)
+
+    name: Annotated[str, AlsoAsText()] = Field(
+        pattern=NAME_PATTERN, description="The step's name, shown when it fails."
+    )
     url: str = Field(description="Absolute URL; may use {{ capture }} from earlier steps.")
     capture: dict[CaptureName, Capture] = Field(
         default_factory=dict,
@@ -400,23 +231,23 @@ class Step(_Request):
     )
 
 
-class _Overridable(_Model):
+class _Overridable(ConfigModel):
     """Settings that `defaults` gives every check and a check may override."""
 
     timeout: Duration | None = Field(default=None, description="Per request.")
-    retries: int | None = Field(
+    retries: WholeNumber | None = Field(
         default=None, ge=0, le=10, description="Extra attempts before a check counts as failed."
     )
     retry_delay: Duration | None = Field(
         default=None, description="First delay between attempts; grows exponentially."
     )
-    severity: Severity | None = Field(default=None, description="PagerDuty severity.")
-    follow_redirects: bool | None = Field(default=None, description="Follow 3xx redirects.")
-    verify_tls: bool | None = Field(default=None, description="Verify TLS certificates.")
-    failure_threshold: int | None = Field(
+    severity: SeverityName | None = Field(default=None, description="PagerDuty severity.")
+    follow_redirects: Flag | None = Field(default=None, description="Follow 3xx redirects.")
+    verify_tls: Flag | None = Field(default=None, description="Verify TLS certificates.")
+    failure_threshold: WholeNumber | None = Field(
         default=None, ge=1, description="Consecutive failed runs before trigger (needs state)."
     )
-    success_threshold: int | None = Field(
+    success_threshold: WholeNumber | None = Field(
         default=None, ge=1, description="Consecutive passed runs before resolve (needs state)."
     )
 
@@ -425,19 +256,19 @@ class Defaults(_Overridable):
     """Settings for every check; each key can be overridden per check."""
 
     timeout: Duration = Field(default=10.0, description="Per request. Default 10s.")
-    retries: int = Field(
+    retries: WholeNumber = Field(
         default=2, ge=0, le=10, description="Extra attempts before a check fails. Default 2."
     )
     retry_delay: Duration = Field(
         default=1.0, description="First delay between attempts; grows exponentially. Default 1s."
     )
-    severity: Severity = Field(default="critical", description="PagerDuty severity.")
-    follow_redirects: bool = Field(default=True, description="Follow 3xx redirects.")
-    verify_tls: bool = Field(default=True, description="Verify TLS certificates.")
-    failure_threshold: int = Field(
+    severity: SeverityName = Field(default="critical", description="PagerDuty severity.")
+    follow_redirects: Flag = Field(default=True, description="Follow 3xx redirects.")
+    verify_tls: Flag = Field(default=True, description="Verify TLS certificates.")
+    failure_threshold: WholeNumber = Field(
         default=1, ge=1, description="Consecutive failed runs before trigger (needs state)."
     )
-    success_threshold: int = Field(
+    success_threshold: WholeNumber = Field(
         default=1, ge=1, description="Consecutive passed runs before resolve (needs state)."
     )
     headers: dict[str, str] = Field(
@@ -449,7 +280,9 @@ class Defaults(_Overridable):
 class Check(_Request, _Overridable):
     """One check: a single request, or a multi-step scenario under `steps`."""
 
-    name: str = Field(
+    model_config = ConfigDict(json_schema_extra=_request_or_steps_schema)
+
+    name: Annotated[str, AlsoAsText()] = Field(
         pattern=NAME_PATTERN, max_length=200, description="Unique; letters, digits, . _ -"
     )
     steps: list[Step] | None = Field(
@@ -465,22 +298,19 @@ class Check(_Request, _Overridable):
         default=None, description="Per-check PagerDuty routing key (overrides pagerduty's)."
     )
     tags: list[str] = Field(default_factory=list, description="Tags, for --tag and PagerDuty.")
-    role: Role = Field(
+    role: RoleName = Field(
         default="service",
-        description="`control` checks test the checker's own connectivity (SPEC section 5).",
+        description="`control` checks test the checker's own connectivity: when every "
+        "control check fails, the checker is cut off and pages about itself, not the services.",
     )
-    enabled: bool = Field(default=True, description="false keeps the check without running it.")
+    enabled: Flag = Field(default=True, description="false keeps the check without running it.")
     description: str | None = Field(default=None, description="Free text for people.")
 
     @model_validator(mode="before")
     @classmethod
     def _request_or_steps(cls, data: Any) -> Any:
         if isinstance(data, dict) and "steps" in data:
-            request_fields = [
-                key
-                for key in ("url", "method", "headers", "params", "body", "json", "form", "expect")
-                if key in data
-            ]
+            request_fields = [key for key in _REQUEST_FIELDS if key in data]
             if request_fields:
                 raise PydanticCustomError(
                     "conflicting_fields",
@@ -488,7 +318,7 @@ class Check(_Request, _Overridable):
                     "move {fields} into a step",
                     {"fields": ", ".join(request_fields), "field": request_fields[0]},
                 )
-        elif isinstance(data, dict) and "url" not in data:
+        if isinstance(data, dict) and data.get("url") is None and data.get("steps") is None:
             raise ValueError("a check needs a url (a single request) or steps (a scenario)")
         return data
 
@@ -508,19 +338,19 @@ class Check(_Request, _Overridable):
         return self.url
 
 
-class PagerDutyConfig(_Model):
+class PagerDutyConfig(ConfigModel):
     """Where and how events are sent (PagerDuty Events API v2)."""
 
     routing_key: str | None = Field(
         default=None,
         description="Integration (routing) key; use ${PAGERDUTY_ROUTING_KEY}, never a literal.",
     )
-    region: Literal["us", "eu"] = Field(default="us", description="PagerDuty service region.")
+    region: Region = Field(default="us", description="PagerDuty service region.")
     events_url: str | None = Field(
         default=None,
         description="Full Events API URL, instead of region (proxies, tests).",
     )
-    send_resolve: bool = Field(default=True, description="Send resolve when a check passes.")
+    send_resolve: Flag = Field(default=True, description="Send resolve when a check passes.")
     client: str = Field(default="e2echeck", description="Shown in PagerDuty as the client.")
     client_url: str | None = Field(default=None, description="Link shown with the client.")
 
@@ -537,13 +367,13 @@ class PagerDutyConfig(_Model):
         return f"https://{host}/v2/enqueue"
 
 
-class StateConfig(_Model):
+class StateConfig(ConfigModel):
     """Where the alert state is kept between runs."""
 
     path: str = Field(description="A JSON file, or s3://bucket/key (with the aws extra).")
 
 
-class HeartbeatConfig(_Model):
+class HeartbeatConfig(ConfigModel):
     """A dead man's switch pinged after every completed run."""
 
     url: str = Field(description="GET after every run.")
@@ -570,7 +400,7 @@ class CheckSettings:
     headers: dict[str, str]
 
 
-class Config(_Model):
+class Config(ConfigModel):
     """A whole checks.yaml file."""
 
     model_config = ConfigDict(
@@ -595,10 +425,10 @@ class Config(_Model):
 
     _source: str = PrivateAttr(default="<memory>")
     _secrets: frozenset[str] = PrivateAttr(default=frozenset())
-    _unset_routing_keys: tuple[Any, ...] = PrivateAttr(default=())
+    _unset_routing_keys: tuple[Problem, ...] = PrivateAttr(default=())
 
     @property
-    def unset_routing_keys(self) -> tuple[Any, ...]:
+    def unset_routing_keys(self) -> tuple[Problem, ...]:
         """Problems (file, line, field) for routing keys whose ${VAR} is unset."""
         return self._unset_routing_keys
 
@@ -609,7 +439,8 @@ class Config(_Model):
 
     @property
     def secrets(self) -> frozenset[str]:
-        """Every value that must never leave the process (SPEC section 5)."""
+        """Every value that must never leave the process: routing keys, secret
+        headers (and their tokens), and values substituted from the environment."""
         found = set(self._secrets)
         if self.pagerduty and self.pagerduty.routing_key:
             found.add(self.pagerduty.routing_key)
@@ -626,22 +457,24 @@ class Config(_Model):
         return frozenset(value for value in found if value)
 
     def settings_for(self, check: Check) -> CheckSettings:
-        defaults = self.defaults
-
-        def pick(name: str) -> Any:
-            own = getattr(check, name)
-            return getattr(defaults, name) if own is None else own
-
+        """The check's own settings, `defaults` for those it leaves out."""
+        d = self.defaults
         return CheckSettings(
-            timeout=pick("timeout"),
-            retries=pick("retries"),
-            retry_delay=pick("retry_delay"),
-            severity=pick("severity"),
-            follow_redirects=pick("follow_redirects"),
-            verify_tls=pick("verify_tls"),
-            failure_threshold=pick("failure_threshold"),
-            success_threshold=pick("success_threshold"),
-            headers=merge_headers({"User-Agent": DEFAULT_USER_AGENT}, defaults.headers),
+            timeout=d.timeout if check.timeout is None else check.timeout,
+            retries=d.retries if check.retries is None else check.retries,
+            retry_delay=d.retry_delay if check.retry_delay is None else check.retry_delay,
+            severity=d.severity if check.severity is None else check.severity,
+            follow_redirects=(
+                d.follow_redirects if check.follow_redirects is None else check.follow_redirects
+            ),
+            verify_tls=d.verify_tls if check.verify_tls is None else check.verify_tls,
+            failure_threshold=(
+                d.failure_threshold if check.failure_threshold is None else check.failure_threshold
+            ),
+            success_threshold=(
+                d.success_threshold if check.success_threshold is None else check.success_threshold
+            ),
+            headers=merge_headers({"User-Agent": DEFAULT_USER_AGENT}, d.headers),
         )
 
     def routing_key_for(self, check: Check) -> str | None:

@@ -1,20 +1,83 @@
-"""Value types of checks.yaml that YAML has no word for: durations and HTTP statuses.
+"""Value types of checks.yaml that YAML has no word for (durations, HTTP statuses),
+and the scalars a file may also write as text.
 
 Each is parsed once, at load time, into a plain Python value, so a typo such as
 "10sec" or "20x" is a config error with a position instead of a failure at 3 a.m.
+Each type's JSON Schema accepts exactly the forms its parser accepts, so that an
+editor never paints red a file that `e2echeck validate` accepts.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import BeforeValidator, GetJsonSchemaHandler, WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+#: A `${VAR}` reference: substituted before validation, so the schema, which sees
+#: the file as written, accepts it wherever a typed value is expected.
+ENV_REFERENCE_PATTERN = r"\$\{"
+ENV_TEXT_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": ENV_REFERENCE_PATTERN,
+    "description": "A ${VAR} reference, checked once substituted.",
+}
+
+
+@dataclass(frozen=True)
+class AlsoAsText:
+    """JSON Schema: the value may also be text, e.g. from a ${VAR} reference.
+
+    `pattern` is the text the loader converts to the value (`retries: "3"`);
+    text holding a ${VAR} reference is always accepted."""
+
+    pattern: str | None = None
+    also_values: tuple[int, ...] = ()  # other values the loader accepts, e.g. 0 and 1
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        text: list[dict[str, Any]] = [ENV_TEXT_SCHEMA]
+        if self.pattern is not None:
+            text.insert(0, {"type": "string", "pattern": self.pattern})
+        if self.also_values:
+            text.insert(0, {"enum": list(self.also_values)})
+        return {"anyOf": [schema, *text]}
+
+
+def case_insensitive_pattern(words: tuple[str, ...]) -> str:
+    """A pattern matching any of `words` in any case (JSON Schema has no (?i))."""
+
+    def letters(word: str) -> str:
+        return "".join(
+            f"[{c.upper()}{c.lower()}]" if c.upper() != c.lower() else re.escape(c) for c in word
+        )
+
+    return "^(" + "|".join(letters(w) for w in words) + ")$"
+
+
+def _not_a_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number; got {value!r}")
+    return value
+
+
+# The text pydantic reads as a whole number: "3", " 3 ", "+3", "1_000", "3.0".
+WHOLE_NUMBER_TEXT = r"^\s*[+-]?[0-9][0-9_]*(\.0*)?\s*$"
+# The words pydantic reads as true or false, in any case.
+FLAG_WORDS = ("true", "false", "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0")
+
+WholeNumber = Annotated[int, BeforeValidator(_not_a_bool), AlsoAsText(WHOLE_NUMBER_TEXT)]
+Flag = Annotated[bool, AlsoAsText(case_insensitive_pattern(FLAG_WORDS), also_values=(0, 1))]
+
+DURATION_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*(ms|s|m|h)?\s*$"
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)?\s*$", re.ASCII)
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
-DURATION_PATTERN = r"^\s*\d+(\.\d+)?\s*(ms|s|m|h)?\s*$"
 
 
 def parse_duration(value: Any) -> float:
@@ -22,16 +85,28 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f'expected a duration such as "250ms", "10s" or "1m"; got {value!r}')
     if isinstance(value, int | float):
-        if not math.isfinite(value):
-            raise ValueError(f"expected a finite duration; got {value!r}")
         if value < 0:
             raise ValueError(f"expected a duration of 0 or more; got {value!r}")
-        return float(value)
+        return _finite(float(value) if isinstance(value, float) else _int_seconds(value), value)
     if isinstance(value, str):
         match = _DURATION.match(value)
         if match:
-            return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+            seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+            return _finite(seconds, value)
     raise ValueError(f'expected a duration such as "250ms", "10s" or "1m"; got {value!r}')
+
+
+def _int_seconds(value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # more digits than a float holds
+        return math.inf
+
+
+def _finite(seconds: float, value: object) -> float:
+    if not math.isfinite(seconds):
+        raise ValueError(f"expected a finite duration; got {value!r}")
+    return seconds
 
 
 def format_duration(seconds: float) -> str:
@@ -51,6 +126,7 @@ Duration = Annotated[
             "anyOf": [
                 {"type": "number", "minimum": 0},
                 {"type": "string", "pattern": DURATION_PATTERN},
+                ENV_TEXT_SCHEMA,
             ],
             "description": 'A duration: "250ms", "10s", "1m", "1h", or a number of seconds.',
         }
@@ -58,6 +134,7 @@ Duration = Annotated[
 ]
 
 _STATUS_CLASS = re.compile(r"^[1-5]xx$", re.IGNORECASE)
+_ASCII_SPACE = " \t\n\r\f\v"
 _STATUS_HELP = 'an HTTP status (100-599), a class such as "2xx", or a list of them'
 
 
@@ -67,8 +144,8 @@ def _parse_one_status(value: Any) -> int | str:
     if isinstance(value, int) and 100 <= value <= 599:
         return value
     if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit() and 100 <= int(text) <= 599:
+        text = value.strip(_ASCII_SPACE)
+        if text.isascii() and text.isdigit() and 100 <= int(text) <= 599:
             return int(text)
         if _STATUS_CLASS.match(text):
             return text.lower()
@@ -103,7 +180,8 @@ def describe_status(accepted: tuple[int | str, ...]) -> str:
 _STATUS_ITEM_SCHEMA = {
     "anyOf": [
         {"type": "integer", "minimum": 100, "maximum": 599},
-        {"type": "string", "pattern": "^([1-5][0-9][0-9]|[1-5][xX][xX])$"},
+        {"type": "string", "pattern": r"^\s*([1-5][0-9][0-9]|[1-5][xX][xX])\s*$"},
+        ENV_TEXT_SCHEMA,
     ]
 }
 

@@ -13,19 +13,18 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from e2echeck.config import check_config_text
-from e2echeck.config import loader as config_loader
+from e2echeck.config import check_config_text, yaml_loaders, yaml_reader
 from e2echeck.config.interpolation import Interpolator
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(
-    config_loader._FastDepthLimitedLoader is None, reason="PyYAML without libyaml"
+    yaml_loaders.FastDepthLimitedLoader is None, reason="PyYAML without libyaml"
 )
 
 
 def reader() -> Any:
-    return config_loader._PositionedReader(
+    return yaml_reader.PositionedReader(
         "t.yaml",
         Interpolator({"PAGERDUTY_ROUTING_KEY": "0123456789abcdef"}),
         strict_env=False,
@@ -36,7 +35,7 @@ def reader() -> Any:
 def by_events(text: str) -> tuple[Any, dict[Any, Any], dict[Any, Any]] | None:
     events = reader()
     document = events._read_events(text)
-    if document is config_loader._NOT_READ:
+    if document is yaml_reader.NOT_READ:
         return None
     return document, events.values, events.keys
 
@@ -45,8 +44,8 @@ def by_nodes(text: str) -> tuple[Any, dict[Any, Any], dict[Any, Any]]:
     nodes = reader()
     nodes.fast = True
     loader, node = nodes._read_fast(text)
-    if node is config_loader._NOT_READ:
-        loader = config_loader._DepthLimitedLoader(text)
+    if node is yaml_reader.NOT_READ:
+        loader = yaml_loaders.DepthLimitedLoader(text)
         nodes._loader = loader
         node = loader.get_single_node()
     document = nodes._build(node, (), set())

@@ -11,9 +11,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from e2echeck.config import check_config, check_config_text
-from e2echeck.config import loader as config_loader
+from e2echeck.config import check_config, check_config_text, yaml_loaders, yaml_reader
 from e2echeck.config.interpolation import Interpolator
+from e2echeck.config.loader import MAX_FILE_BYTES
 from e2echeck.config.models import SIMPLE_JSONPATH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ def big_config(count: int) -> str:
             f"expect: {{status: 2xx, json: {{$.ok: 1}}}}, tags: [t{i % 7}]}}"
         )
     text = "\n".join(lines) + "\n"
-    assert len(text.encode()) <= config_loader.MAX_FILE_BYTES
+    assert len(text.encode()) <= MAX_FILE_BYTES
     return text
 
 
@@ -60,11 +60,11 @@ def test_ten_thousand_checks_validate_in_under_two_seconds(tmp_path: Path) -> No
 
 
 def _pure_python_nodes(text: str) -> yaml.Node | None:
-    return config_loader._DepthLimitedLoader(text).get_single_node()
+    return yaml_loaders.DepthLimitedLoader(text).get_single_node()
 
 
 def _fast_nodes(text: str) -> yaml.Node | None:
-    loader = config_loader._FastDepthLimitedLoader(text)
+    loader = yaml_loaders.FastDepthLimitedLoader(text)
     try:
         return loader.get_single_node()  # type: ignore[no-any-return]
     finally:
@@ -119,11 +119,11 @@ def test_fast_loader_reads_what_the_pure_python_loader_reads(value: object, flow
 def test_text_libyaml_accepts_reads_the_same_in_python(text: str) -> None:
     """Hostile-ish text: when libyaml reads it, Python must read the same tree
     (when libyaml refuses it, the loader falls back to Python's own verdict)."""
-    reader = config_loader._PositionedReader(
+    reader = yaml_reader.PositionedReader(
         "t.yaml", Interpolator({}), strict_env=False, defer_routing_keys=True
     )
     _, node = reader._read_fast(text)
-    if node is config_loader._NOT_READ:
+    if node is yaml_reader.NOT_READ:
         return  # the pure-Python loader reads it, as it always did
     fast = _shape(node)
     try:
@@ -159,8 +159,8 @@ def test_simple_jsonpaths_skipped_at_validation_are_valid_jsonpath(parts: list[s
 
 def test_a_valid_file_is_read_by_the_fast_loader() -> None:
     """The fast path falls back silently on any error: make sure it is taken."""
-    reader = config_loader._PositionedReader(
+    reader = yaml_reader.PositionedReader(
         "checks.yaml", Interpolator({}), strict_env=False, defer_routing_keys=True
     )
     reader.read((ROOT / "checks.yaml").read_text(encoding="utf-8"))
-    assert isinstance(reader._loader, config_loader._FastDepthLimitedLoader)
+    assert isinstance(reader._loader, yaml_loaders.FastDepthLimitedLoader)

@@ -1,0 +1,84 @@
+"""Every error e2echeck explains to its user, and the exit code each one means.
+
+All of them derive from `E2ECheckError`, so a caller of the library can catch
+e2echeck's own failures apart from bugs. Internal exceptions that never leave
+their module (a failed HTTP request, a non-2xx answer of the Events API) are
+not part of this hierarchy.
+
+Kept free of heavy imports: the CLI names these classes at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from e2echeck import exit_codes
+
+if TYPE_CHECKING:
+    from e2echeck.config.problems import Problem
+
+
+class E2ECheckError(Exception):
+    """The base of every error e2echeck reports to its user."""
+
+    #: The exit code of the CLI when this error ends a command.
+    exit_code: int = exit_codes.CONFIG_ERROR
+
+
+class ConfigError(E2ECheckError):
+    """checks.yaml is not usable; `problems` lists every reason found, each placed
+    at its file, line, column and field."""
+
+    exit_code = exit_codes.CONFIG_ERROR
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class SelectionError(E2ECheckError, ValueError):
+    """--only or --tag selects nothing: a usage error, never a green run."""
+
+    exit_code = exit_codes.CONFIG_ERROR
+
+
+class StateError(E2ECheckError):
+    """The alert state cannot be read or written; the message says why.
+
+    A run that meets it goes on without state and says so in a warning."""
+
+    exit_code = exit_codes.CONFIG_ERROR
+
+
+class PackagingError(E2ECheckError):
+    """The Lambda zip could not be built (pip failed, bad arguments, ...)."""
+
+    exit_code = exit_codes.FAILED
+
+
+class UndeliveredEventsError(E2ECheckError, RuntimeError):
+    """At least one PagerDuty event could not be delivered (the CLI's exit 3).
+
+    Raised by the Lambda handler after the run, so the invocation is marked
+    failed; the CLI returns exit code 3 instead of raising."""
+
+    exit_code = exit_codes.UNDELIVERED
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The exit code of the CLI for `error`: each e2echeck error carries its own;
+    anything else is an internal error, reported as a failed command."""
+    if isinstance(error, E2ECheckError):
+        return error.exit_code
+    return exit_codes.FAILED
+
+
+__all__ = [
+    "ConfigError",
+    "E2ECheckError",
+    "PackagingError",
+    "SelectionError",
+    "StateError",
+    "UndeliveredEventsError",
+    "exit_code_for",
+]
