@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from config_helpers import Outcome, dedent
+from tests.config.helpers import Outcome, dedent
 
 from e2echeck.cli import main
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from config_helpers import Outcome, check_text
+from tests.config.helpers import Outcome, check_text
 
 from e2echeck.cli import main
 from e2echeck.config.loader import MAX_DEPTH, MAX_FILE_BYTES

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from config_helpers import Outcome, check_text, one_check
+from tests.config.helpers import Outcome, check_text, one_check
 
 from e2echeck.config import ConfigError, load_config_text
 from e2echeck.config.interpolation import InterpolationError, Interpolator

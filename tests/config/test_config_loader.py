@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from config_helpers import EXAMPLE, check_text, one_check
+from tests.config.helpers import EXAMPLE, check_text, one_check
 
 from e2echeck.config import ConfigError, Problem, check_config, load_config, load_config_text
 from e2echeck.config.loader import default_config_path, format_path

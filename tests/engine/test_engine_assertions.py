@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from servers import TestServer
+from tests.support.servers import TestServer
 
 from e2echeck.config import Config, Expect
 from e2echeck.engine import Outcome, run_checks

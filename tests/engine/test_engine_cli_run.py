@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from servers import TestServer
+from tests.support.servers import TestServer
 
 from e2echeck.cli import main
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from servers import TestServer
+from tests.support.servers import TestServer
 
 from e2echeck.config import Config
 from e2echeck.engine import Outcome, run_checks

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from servers import TestServer
+from tests.support.servers import TestServer
 
 from e2echeck.config import Config
 from e2echeck.engine import CheckResult, Outcome, run_checks

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from servers import TestServer
+from tests.support.servers import TestServer
 
 GREEN, RED = "\x1b[32m", "\x1b[31;1m"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lambda_support import (
+from tests.support.lambda_runtime import (
     CONFIG,
     ROUTING_KEY,
     BuiltZip,

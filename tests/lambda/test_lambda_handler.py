@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lambda_support import CONFIG, ROUTING_KEY, FakeContext, Servers
+from tests.support.lambda_runtime import CONFIG, ROUTING_KEY, FakeContext, Servers
 
 from e2echeck import lambda_handler
 from e2echeck.config import ConfigError

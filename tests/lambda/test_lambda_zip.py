@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from lambda_support import ROUTING_KEY, BuiltZip, RuntimeAPI, Servers
+from tests.support.lambda_runtime import ROUTING_KEY, BuiltZip, RuntimeAPI, Servers
 
 from e2echeck.packaging import HANDLER, build_lambda_zip
 

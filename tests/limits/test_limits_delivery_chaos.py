@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from fake_pagerduty import FakePagerDuty, Reply, _canned
+from tests.support.pagerduty import FakePagerDuty, Reply, _canned
 
 from e2echeck.alerting import DeliveryPolicy, send_alerts
 from e2echeck.config import Config, load_config_text

@@ -8,7 +8,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 
 import pytest
-from servers import Reply, Request, TestServer
+from tests.support.servers import Reply, Request, TestServer
 
 from e2echeck.config import Config
 from e2echeck.engine import BODY_LIMIT, Outcome, run_checks
