@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.config.helpers import Outcome, dedent
 
 from e2echeck.cli import main
+from tests.config.helpers import Outcome, dedent
 
 
 @pytest.fixture

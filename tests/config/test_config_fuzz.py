@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from tests.config.helpers import EXAMPLE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from e2echeck.cli import main
 from e2echeck.config import LoadResult, check_config_text
+from tests.config.helpers import EXAMPLE
 
 EXAMPLE_LINES = EXAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
 YAML_BITS = [*":-[]{}&*!|>'\"#%@`,?<$\t\n {}", "${", "$${", "{{", "}}", "<<: ", "*a", "&a "]

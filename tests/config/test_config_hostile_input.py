@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.config.helpers import Outcome, check_text
 
 from e2echeck.cli import main
 from e2echeck.config.loader import MAX_DEPTH, MAX_FILE_BYTES
+from tests.config.helpers import Outcome, check_text
 
 Validate = Callable[..., Outcome]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from tests.config.helpers import Outcome, check_text, one_check
 
 from e2echeck.config import ConfigError, load_config_text
 from e2echeck.config.interpolation import InterpolationError, Interpolator
+from tests.config.helpers import Outcome, check_text, one_check
 
 Validate = Callable[..., Outcome]
 

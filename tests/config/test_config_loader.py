@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.config.helpers import EXAMPLE, check_text, one_check
 
 from e2echeck.config import ConfigError, Problem, check_config, load_config, load_config_text
 from e2echeck.config.loader import default_config_path, format_path
+from tests.config.helpers import EXAMPLE, check_text, one_check
 
 
 def test_the_example_loads_with_every_feature() -> None:

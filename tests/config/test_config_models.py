@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from tests.config.helpers import HEADER, Outcome, check_text, one_check
 
 from e2echeck.config import load_config_text
 from e2echeck.config.types import parse_duration, parse_status, status_matches
+from tests.config.helpers import HEADER, Outcome, check_text, one_check
 
 Validate = Callable[..., Outcome]
 

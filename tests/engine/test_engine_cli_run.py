@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from tests.support.servers import TestServer
 
 from e2echeck.cli import main
+from tests.support.servers import TestServer
 
 ROOT = Path(__file__).resolve().parents[2]
 

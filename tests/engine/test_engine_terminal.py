@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from tests.support.servers import TestServer
 
 GREEN, RED = "\x1b[32m", "\x1b[31;1m"

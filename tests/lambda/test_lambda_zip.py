@@ -14,9 +14,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from tests.support.lambda_runtime import ROUTING_KEY, BuiltZip, RuntimeAPI, Servers
-
 from e2echeck.packaging import HANDLER, build_lambda_zip
+from tests.support.lambda_runtime import ROUTING_KEY, BuiltZip, RuntimeAPI, Servers
 
 # Run with `python -I -S -c BARE_RUN <task dir> <event json> <remaining ms>`.
 BARE_RUN = """

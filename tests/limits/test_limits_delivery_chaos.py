@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.support.pagerduty import FakePagerDuty, Reply, _canned
 
 from e2echeck.alerting import DeliveryPolicy, send_alerts
 from e2echeck.config import Config, load_config_text
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
+from tests.support.pagerduty import FakePagerDuty, Reply, _canned
 
 ROUTING_KEY = "0123456789abcdef0123456789abcdef"
 NAMES = [f"svc-{i}" for i in range(5)]
