@@ -104,4 +104,4 @@ def test_s3_state_from_a_child_process_with_only_the_env(
         result = run_cli_process("run", path, "-q", env=env)
         assert result.exit_code == 1, result.output
     assert sent(fake_pd) == [("resolve", "up"), ("trigger", "flappy")]
-    assert stored(s3)["alerts"]["flappy"]
+    assert stored(s3)["alerts"]["flappy"]["state"] == "open"
