@@ -4,6 +4,7 @@ production backoff). Read by `default_policy`, used whenever no policy is passed
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -77,5 +78,5 @@ def test_the_cli_uses_the_variable(
     assert [r.status for r in fake_pd.requests] == [503] * attempts
     assert f"after {attempts} attempts" in outcome.output
     arrivals = [r.at for r in fake_pd.requests]
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert max(gaps) < 0.9  # the production backoff sleeps at least 1 s
