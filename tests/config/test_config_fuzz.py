@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from e2echeck.cli import main
 from e2echeck.config import LoadResult, check_config_text
 from tests.config.helpers import EXAMPLE
+from tests.support.cli import run_cli
 
 EXAMPLE_LINES = EXAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
 YAML_BITS = [*":-[]{}&*!|>'\"#%@`,?<$\t\n {}", "${", "$${", "{{", "}}", "<<: ", "*a", "&a "]
@@ -100,6 +99,6 @@ def test_the_cli_only_exits_0_or_2(text: str) -> None:
         path = Path(directory) / "checks.yaml"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         for output_format in ("text", "json", "github"):
-            result = CliRunner().invoke(main, ["validate", str(path), "--format", output_format])
+            result = run_cli("validate", str(path), "--format", output_format)
             assert result.exit_code in (0, 2), result.output
             assert result.exception is None or isinstance(result.exception, SystemExit)

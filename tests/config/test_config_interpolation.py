@@ -8,7 +8,8 @@ import pytest
 
 from e2echeck.config import ConfigError, load_config_text
 from e2echeck.config.interpolation import InterpolationError, Interpolator
-from tests.config.helpers import Outcome, check_text, one_check
+from tests.config.helpers import Outcome, check_text
+from tests.support.configs import one_check
 
 Validate = Callable[..., Outcome]
 

@@ -5,10 +5,13 @@ so that a test's config is exactly what a user's file would give.
     document = config_document([{"name": "a", "url": url}], events_url=fake.url)
     path = write_config(tmp_path, document)          # for the CLI
     config = load_config(document, env={...})        # for in-process calls
+
+Tests of the YAML itself (positions, quoting) write text: `one_check` and `dedent`.
 """
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +71,19 @@ def load_config(
 ) -> Config:
     """Load `document` as the loader would load its YAML file (raises ConfigError)."""
     return load_config_text(config_text(document), name, env={} if env is None else env)
+
+
+# -- YAML text, for tests of the reader itself --------------------------------
+
+HEADER = "version: 1\nchecks:\n"
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def one_check(body: str) -> str:
+    """A file with one check whose keys are `body` (indented under `- `)."""
+    lines = dedent(body).splitlines()
+    first, rest = lines[0], lines[1:]
+    return HEADER + f"  - {first}\n" + "".join(f"    {line}\n" for line in rest)
