@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tests.support.configs import config_document, write_config
 from tests.support.servers import TestServer
 
 GREEN, RED = "\x1b[32m", "\x1b[31;1m"
@@ -53,10 +53,7 @@ def run_on_terminal(config: Path, env_extra: dict[str, str]) -> tuple[int, str]:
 def slow_config(tmp_path: Path, http_server: TestServer) -> Path:
     checks = [{"name": "fast-fail", "url": http_server.url("/status/500")}]
     checks += [{"name": f"slow-{i}", "url": http_server.url("/delay/1.6")} for i in range(3)]
-    path = tmp_path / "checks.yaml"
-    document = {"version": 1, "defaults": {"retries": 0, "timeout": "5s"}, "checks": checks}
-    path.write_text(yaml.safe_dump(document))
-    return path
+    return write_config(tmp_path, config_document(checks, defaults={"retries": 0, "timeout": "5s"}))
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
