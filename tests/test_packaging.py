@@ -80,6 +80,7 @@ def test_bad_arguments(valid_config: Path, tmp_path: Path) -> None:
         build_lambda_zip(valid_config, tmp_path / "x.zip", python_version="twelve")
 
 
+@pytest.mark.slow
 def test_pip_failure_is_reported(valid_config: Path, tmp_path: Path) -> None:
     with pytest.raises(PackagingError, match="pip could not install"):
         build_lambda_zip(valid_config, tmp_path / "x.zip", requirements=["pyyaml<0.1"])
@@ -107,6 +108,7 @@ def test_zip_writer_ignores_mtimes_modes_and_bytecode(tmp_path: Path) -> None:
         assert archive.namelist() == ["checks.yaml", "pkg/__init__.py", "pkg/sub/mod.py"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("python", "arch", "platform_tag"),
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -54,6 +55,7 @@ FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=list(Heal
 
 
 @FUZZ
+@pytest.mark.slow
 @given(mutated_example())
 def test_mutated_example_gives_a_result(text: str) -> None:
     assert_result(check_config_text(text, "checks.yaml", env={}))
@@ -77,6 +79,7 @@ yaml_values = st.recursive(
 
 
 @FUZZ
+@pytest.mark.slow
 @given(
     st.dictionaries(
         st.sampled_from(["version", "checks", "defaults", "pagerduty", "state", "heartbeat", "x"]),
@@ -90,6 +93,7 @@ def test_random_structures_give_a_result(document: dict[str, object]) -> None:
     assert_result(check_config_text(json.dumps(document), "checks.yaml", env={}))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutated_example())
 def test_the_cli_only_exits_0_or_2(text: str) -> None:

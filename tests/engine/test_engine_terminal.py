@@ -56,6 +56,7 @@ def slow_config(tmp_path: Path, http_server: TestServer) -> Path:
     return write_config(tmp_path, config_document(checks, defaults={"retries": 0, "timeout": "5s"}))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_terminal_gets_colour_and_a_progress_line(slow_config: Path) -> None:
     code, screen = run_on_terminal(slow_config, {})
@@ -65,6 +66,7 @@ def test_terminal_gets_colour_and_a_progress_line(slow_config: Path) -> None:
     assert "4 checks in" in screen
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_no_color_is_respected_on_a_terminal(slow_config: Path) -> None:
     code, screen = run_on_terminal(slow_config, {"NO_COLOR": "1"})
@@ -73,6 +75,7 @@ def test_no_color_is_respected_on_a_terminal(slow_config: Path) -> None:
     assert "FAIL  fast-fail" in screen
 
 
+@pytest.mark.slow
 def test_logs_get_plain_text(slow_config: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "e2echeck", "run", str(slow_config), "--no-alert"],

@@ -35,6 +35,7 @@ def _template() -> dict[str, Any]:
     return template
 
 
+@pytest.mark.slow
 def test_cfn_lint_passes() -> None:
     cfn_lint = _tool("cfn-lint", "cfn-lint")
     completed = subprocess.run(

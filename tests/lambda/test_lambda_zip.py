@@ -14,8 +14,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from e2echeck.packaging import HANDLER, build_lambda_zip
 from tests.support.lambda_runtime import ROUTING_KEY, BuiltZip, RuntimeAPI, Servers
+
+pytestmark = pytest.mark.slow  # builds the zip with pip (seconds), runs it in fresh interpreters
 
 # Run with `python -I -S -c BARE_RUN <task dir> <event json> <remaining ms>`.
 BARE_RUN = """
