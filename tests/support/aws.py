@@ -11,6 +11,7 @@ from __future__ import annotations
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,9 @@ class MotoServer:
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 200, answer.status
 
-    def client(self, service: str) -> object:
+    def client(self, service: str) -> Any:
         """A boto3 client for `service` on this server (boto3 imported lazily)."""
-        import boto3
+        import boto3  # type: ignore[import-untyped]
 
         return boto3.client(
             service,
