@@ -1,4 +1,6 @@
-"""Shared fixtures: real HTTP(S) test servers on 127.0.0.1 (see tests/servers.py).
+"""Shared fixtures: real HTTP(S) test servers on 127.0.0.1, the fake PagerDuty
+Events API and heartbeat endpoint, moto's AWS server, and the session-wide fast
+delivery policy (the helpers themselves live in tests/support/).
 
 Other test packages add their own fixtures in conftest.py files of their
 subdirectories; the fixtures here are for everyone.
@@ -6,16 +8,20 @@ subdirectories; the fixtures here are for everyone.
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import yaml
-from servers import TestServer, tls_context, unused_port
 
-from e2echeck.config import Config, load_config_text
+from e2echeck.config import Config
+from tests.support.aws import MotoServer, moto_server_session
+from tests.support.configs import QUICK_DEFAULTS, config_document, load_config
+from tests.support.delivery import FAST_POLICY_ENV
+from tests.support.pagerduty import FakePagerDuty, HeartbeatServer
+from tests.support.servers import TestServer, tls_context, unused_port
 
 _LOOPBACK_NAMES = {"localhost", "::1", "ip6-localhost"}
 
@@ -63,6 +69,23 @@ def _no_traffic_beyond_loopback() -> Iterator[None]:
         socket.getaddrinfo = real_getaddrinfo
         socket.socket.connect = real_connect  # type: ignore[method-assign]
         socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_delivery_policy() -> Iterator[None]:
+    """Every run the suite starts (CliRunner, the Lambda handler, child processes
+    that inherit the environment) retries PagerDuty with millisecond backoff: no
+    test sleeps through the production one. A test of the defaults passes its own."""
+    saved = {name: os.environ.get(name) for name in FAST_POLICY_ENV}
+    os.environ.update(FAST_POLICY_ENV)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
@@ -127,10 +150,37 @@ def make_config() -> Callable[..., Config]:
     way checks.yaml would: `make_config([{"name": "a", "url": ...}], retries=0)`."""
 
     def build(checks: list[dict[str, Any]], **defaults: Any) -> Config:
-        document: dict[str, Any] = {"version": 1, "checks": checks}
-        merged = {"retries": 0, "retry_delay": "10ms", "timeout": "5s"}
-        merged.update(defaults)
-        document["defaults"] = merged
-        return load_config_text(yaml.safe_dump(document, sort_keys=False), "test.yaml", env={})
+        document = config_document(checks, defaults={**QUICK_DEFAULTS, **defaults})
+        return load_config(document, name="test.yaml")
 
     return build
+
+
+@pytest.fixture
+def fake_pd() -> Iterator[FakePagerDuty]:
+    """A fake PagerDuty Events API v2 that records what it receives."""
+    with FakePagerDuty() as fake:
+        yield fake
+
+
+@pytest.fixture
+def heartbeat_server() -> Iterator[HeartbeatServer]:
+    with HeartbeatServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    """moto's server mode on 127.0.0.1 (S3, SSM, Secrets Manager...), once per
+    session; see `aws_env` for a test that uses it."""
+    yield from moto_server_session()
+
+
+@pytest.fixture
+def aws_env(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A clean moto (state reset) and this process's environment pointing boto3 at
+    it with dummy credentials; the dict is also what a child process needs."""
+    moto_server.reset()
+    for name, value in moto_server.env.items():
+        monkeypatch.setenv(name, value)
+    return dict(moto_server.env)

@@ -9,16 +9,15 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from e2echeck.cli import main
+from tests.support.cli import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    result = CliRunner().invoke(main, ["schema"])
+    result = run_cli("schema")
     assert result.exit_code == 0
     data: dict[str, Any] = json.loads(result.stdout)
     return data
@@ -116,14 +115,14 @@ def test_the_example_points_editors_at_the_schema() -> None:
 
 def test_schema_output_file(tmp_path: Path) -> None:
     target = tmp_path / "schema.json"
-    result = CliRunner().invoke(main, ["schema", "--output", str(target)])
+    result = run_cli("schema", "--output", str(target))
     assert result.exit_code == 0
     assert f"wrote {target}" in result.stderr
     assert json.loads(target.read_text(encoding="utf-8"))["title"] == "e2echeck checks.yaml"
-    printed = CliRunner().invoke(main, ["schema"]).stdout
+    printed = run_cli("schema").stdout
     assert target.read_text(encoding="utf-8") == printed
 
 
 def test_schema_to_a_directory_is_a_usage_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["schema", "-o", str(tmp_path)])
+    result = run_cli("schema", "-o", str(tmp_path))
     assert result.exit_code == 2

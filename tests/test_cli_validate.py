@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from e2echeck.cli import main
+from tests.support.cli import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 GOOD = "version: 1\nchecks:\n  - name: a\n    url: https://x.test/\n"
@@ -32,7 +31,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["validate", *args], env=env)
+    result = run_cli("validate", *args, env=env)
     assert result.exception is None or isinstance(result.exception, SystemExit)
     return result.exit_code, result.output
 
@@ -118,17 +117,19 @@ def test_strict_env(files: dict[str, Path]) -> None:
     assert invoke(str(files["warn"]), "--strict-env", env=env)[0] == 0
 
 
-def test_default_config_path(files: dict[str, Path], tmp_path: Path) -> None:
+def test_default_config_path(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, output = invoke(env={"E2ECHECK_CONFIG": str(files["bad"])})
     assert code == 2 and str(files["bad"]) in output
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        Path("checks.yaml").write_text(GOOD, encoding="utf-8")
-        result = runner.invoke(main, ["validate"], env={"E2ECHECK_CONFIG": ""})
-        assert result.exit_code == 0 and "checks.yaml: valid" in result.output
-        Path("checks.yaml").unlink()
-        result = runner.invoke(main, ["validate"], env={"E2ECHECK_CONFIG": ""})
-        assert result.exit_code == 2 and "checks.yaml:1:1: file not found" in result.output
+    (tmp_path / "isolated").mkdir()
+    monkeypatch.chdir(tmp_path / "isolated")
+    Path("checks.yaml").write_text(GOOD, encoding="utf-8")
+    result = run_cli("validate", env={"E2ECHECK_CONFIG": ""})
+    assert result.exit_code == 0 and "checks.yaml: valid" in result.output
+    Path("checks.yaml").unlink()
+    result = run_cli("validate", env={"E2ECHECK_CONFIG": ""})
+    assert result.exit_code == 2 and "checks.yaml:1:1: file not found" in result.output
 
 
 def test_usage_errors_exit_2(files: dict[str, Path]) -> None:
@@ -153,6 +154,7 @@ HEAVY = ("httpx2", "httpx", "pagerduty", "boto3", "botocore")
 PROBE = """
 import sys
 from e2echeck.cli import main
+from tests.support.cli import run_cli
 try:
     main(sys.argv[1:])
 except SystemExit as exit:

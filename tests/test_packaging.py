@@ -12,9 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from e2echeck.cli import main
 from e2echeck.config import ConfigError
 from e2echeck.packaging import (
     HANDLER,
@@ -24,6 +22,7 @@ from e2echeck.packaging import (
     build_lambda_zip,
     runtime_requirements,
 )
+from tests.support.cli import run_cli
 
 VALID = """\
 version: 1
@@ -68,7 +67,7 @@ def test_invalid_config_fails_before_any_download(tmp_path: Path) -> None:
 def test_cli_exits_2_on_an_invalid_config(tmp_path: Path) -> None:
     broken = tmp_path / "checks.yaml"
     broken.write_text("version: 1\nchecks: []\n")
-    result = CliRunner().invoke(main, ["package", str(broken), "-o", str(tmp_path / "x.zip")])
+    result = run_cli("package", str(broken), "-o", str(tmp_path / "x.zip"))
     assert result.exit_code == 2
     assert "checks.yaml:2" in result.stderr
     assert not (tmp_path / "x.zip").exists()
@@ -81,6 +80,7 @@ def test_bad_arguments(valid_config: Path, tmp_path: Path) -> None:
         build_lambda_zip(valid_config, tmp_path / "x.zip", python_version="twelve")
 
 
+@pytest.mark.slow
 def test_pip_failure_is_reported(valid_config: Path, tmp_path: Path) -> None:
     with pytest.raises(PackagingError, match="pip could not install"):
         build_lambda_zip(valid_config, tmp_path / "x.zip", requirements=["pyyaml<0.1"])
@@ -108,6 +108,7 @@ def test_zip_writer_ignores_mtimes_modes_and_bytecode(tmp_path: Path) -> None:
         assert archive.namelist() == ["checks.yaml", "pkg/__init__.py", "pkg/sub/mod.py"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("python", "arch", "platform_tag"),
     [
@@ -120,7 +121,7 @@ def test_cli_builds_the_lambda_zip(
 ) -> None:
     output = tmp_path / "dist" / "function.zip"
     args = ["package", str(valid_config), "-o", str(output), "--python", python, "--arch", arch]
-    result = CliRunner().invoke(main, args)
+    result = run_cli(*args)
     assert result.exit_code == 0, result.output
     size = output.stat().st_size
     print(f"\nLambda zip for python{python}/{arch}: {size:,} bytes")

@@ -12,11 +12,12 @@ costs at most `max_attempts` requests or the time left, whichever comes first.
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 # Below this, an attempt cannot finish anyway: don't start one.
 MIN_ATTEMPT_SECONDS = 0.05
+
+# Overrides of the default policy, as `field=value` pairs separated by commas.
+POLICY_ENV = "E2ECHECK_DELIVERY_POLICY"
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,40 @@ class DeliveryPolicy:
     # Events in flight at once. 200 events at PagerDuty's ~50 ms took 1.0 s with 16
     # (13 rounds of 50 ms plus the threads' own overhead); 32 halves the rounds.
     max_workers: int = 32
+
+
+def default_policy(environ: Mapping[str, str] | None = None) -> DeliveryPolicy:
+    """The policy a run uses when none is passed: the defaults above, with any
+    fields overridden by `E2ECHECK_DELIVERY_POLICY` (e.g. `base_delay=0.01,max_delay=0.05`).
+
+    Why: the CLI and the Lambda handler take no policy argument, so this is the one
+    way to change it from outside the process; the test suite uses it so that no
+    test sleeps through the production backoff. Raises ValueError naming the
+    variable, the field and the value when the text is malformed.
+    """
+    text = (os.environ if environ is None else environ).get(POLICY_ENV, "").strip()
+    if not text:
+        return DeliveryPolicy()
+    types = {f.name: f.type for f in fields(DeliveryPolicy)}
+    changes: dict[str, int | float] = {}
+    for pair in text.split(","):
+        name, sep, raw = (part.strip() for part in pair.partition("="))
+        if not sep or name not in types:
+            known = ", ".join(types)
+            raise ValueError(
+                f"{POLICY_ENV}: expected field=value, the field one of {known}; "
+                f"got {pair.strip()!r}"
+            )
+        whole = types[name] in (int, "int")
+        try:
+            value: int | float = int(raw) if whole else float(raw)
+        except ValueError:
+            kind = "a whole number" if whole else "a number"
+            raise ValueError(f"{POLICY_ENV}: {name} must be {kind}, got {raw!r}") from None
+        if value < 0 or (name in ("max_attempts", "max_workers") and value < 1):
+            raise ValueError(f"{POLICY_ENV}: {name} is out of range: {raw!r}")
+        changes[name] = value
+    return replace(DeliveryPolicy(), **changes)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -72,10 +110,15 @@ def deliver(
     """Send every event; one result per item, in the same order. Never raises.
 
     `deadline` is an absolute `time.monotonic()` value, or None for no deadline.
+    Without a `policy`, `default_policy()` applies.
     """
     if not items:
         return []
-    policy = policy or DeliveryPolicy()
+    if policy is None:
+        try:
+            policy = default_policy()
+        except ValueError as exc:
+            return [DeliveryResult(item.event, False, 0, str(exc)) for item in items]
     from e2echeck.alerting import _client  # imports pagerduty and httpx2
 
     workers = max(1, min(policy.max_workers, len(items)))

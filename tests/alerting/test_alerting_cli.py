@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from click.testing import CliRunner, Result
-from fake_pagerduty import FakePagerDuty, HeartbeatServer, Reply
-from servers import TestServer
 
-from e2echeck.cli import main
+from tests.support.cli import CliResult, run_cli
+from tests.support.configs import QUICK_DEFAULTS, config_document, write_config
+from tests.support.pagerduty import FakePagerDuty, HeartbeatServer, Reply
+from tests.support.servers import TestServer
 
 ROUTING_KEY = "R0UTINGKEY0123456789abcdefabcdef"
 OTHER_KEY = "OTHERKEY0123456789abcdefabcdef00"
@@ -24,9 +23,7 @@ API_TOKEN = "tok-7f3a9c2e5b1d4e6f"
 
 
 def write(tmp_path: Path, document: dict[str, Any]) -> str:
-    path = tmp_path / "checks.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return str(path)
+    return str(write_config(tmp_path, document))
 
 
 def config(
@@ -37,22 +34,20 @@ def config(
     heartbeat: str | None = None,
     **defaults: Any,
 ) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "version": 1,
-        "defaults": {"retries": 0, "retry_delay": "10ms", "timeout": "2s", **defaults},
-        "pagerduty": {"routing_key": "${PD_KEY}", "events_url": fake.url},
-        "checks": checks,
-    }
-    if state is not None:
-        document["state"] = {"path": str(state)}
-    if heartbeat is not None:
-        document["heartbeat"] = {"url": heartbeat, "timeout": "2s"}
-    return document
+    return config_document(
+        checks,
+        defaults={**QUICK_DEFAULTS, "timeout": "2s", **defaults},
+        events_url=fake.url,
+        routing_key="${PD_KEY}",
+        state=state,
+        heartbeat=None if heartbeat is None else {"url": heartbeat, "timeout": "2s"},
+    )
 
 
-def run(path: str, *args: str, env: dict[str, str] | None = None) -> Result:
-    environment = {"PD_KEY": ROUTING_KEY, "API_TOKEN": API_TOKEN, **(env or {})}
-    return CliRunner().invoke(main, ["run", path, *args], env=environment)
+def run(path: str, *args: str, env: dict[str, str] | None = None) -> CliResult:
+    return run_cli(
+        "run", path, *args, env={"PD_KEY": ROUTING_KEY, "API_TOKEN": API_TOKEN, **(env or {})}
+    )
 
 
 def by_key(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -206,13 +201,12 @@ def test_missing_routing_key_is_a_config_error_unless_no_alert(
     path = write(
         tmp_path, config(fake_pd, [{"name": "down", "url": http_server.url("/status/500")}])
     )
-    runner = CliRunner()
-    refused = runner.invoke(main, ["run", path], env={"PD_KEY": None})
+    refused = run_cli("run", path, env={"PD_KEY": None})
     assert refused.exit_code == 2
     assert "PD_KEY" in refused.output and "checks.yaml:" in refused.output
     assert fake_pd.received == []
 
-    dry = runner.invoke(main, ["run", path, "--no-alert"], env={"PD_KEY": None})
+    dry = run_cli("run", path, "--no-alert", env={"PD_KEY": None})
     assert dry.exit_code == 1, dry.output
     assert "would send 1 event" in dry.output
     assert "trigger" in dry.output and "down failed: expected status 2xx, got 500" in dry.output
@@ -298,8 +292,7 @@ def test_control_checks_failing_send_one_warning_and_nothing_else(
 def test_many_failing_checks_deliver_concurrently(
     tmp_path: Path, http_server: TestServer, deadline: str
 ) -> None:
-    fake = FakePagerDuty(delay=0.05).start()
-    try:
+    with FakePagerDuty(delay=0.05) as fake:
         checks = [{"name": f"c{i}", "url": http_server.url("/status/500")} for i in range(200)]
         path = write(tmp_path, config(fake, checks))
         result = run(path, "-q")
@@ -309,5 +302,3 @@ def test_many_failing_checks_deliver_concurrently(
         arrivals = sorted(r.at for r in fake.requests)
         # One at a time would take 200 x 50 ms = 10 s; a generous bound.
         assert arrivals[-1] - arrivals[0] < 8.0
-    finally:
-        fake.stop()

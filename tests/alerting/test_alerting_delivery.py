@@ -6,13 +6,12 @@ import subprocess
 import sys
 import time
 
-from alerting_helpers import FAST, by_key, make_config, result, run_of, service
-from fake_pagerduty import FakePagerDuty, Reply
-
 from e2echeck.alerting import DeliveryPolicy, send_alerts
 from e2echeck.alerting.delivery import backoff, pagerduty_message
 from e2echeck.config import Config
 from e2echeck.engine.results import RunResult
+from tests.alerting.helpers import FAST, by_key, make_config, result, run_of, service
+from tests.support.pagerduty import FakePagerDuty, Reply
 
 
 def _one_failure(url: str) -> tuple[Config, RunResult]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alerting_helpers import (
+from e2echeck.alerting import send_alerts
+from e2echeck.redaction import MASK
+from tests.alerting.helpers import (
     FAST,
     OTHER_ROUTING_KEY,
     ROUTING_KEY,
@@ -14,10 +16,7 @@ from alerting_helpers import (
     run_of,
     service,
 )
-from fake_pagerduty import FakePagerDuty
-
-from e2echeck.alerting import send_alerts
-from e2echeck.redaction import MASK
+from tests.support.pagerduty import FakePagerDuty
 
 
 def test_failed_triggers_ok_resolves_unknown_and_skipped_send_nothing(

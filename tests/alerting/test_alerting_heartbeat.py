@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from alerting_helpers import make_config, service
-from fake_pagerduty import HeartbeatServer
-
 from e2echeck.alerting import ping_heartbeat
+from tests.alerting.helpers import make_config, service
+from tests.support.pagerduty import HeartbeatServer
 
 
 def test_heartbeat_is_hit_once(heartbeat_server: HeartbeatServer) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from alerting_helpers import (
+from e2echeck.alerting import send_alerts
+from e2echeck.config import Config
+from e2echeck.engine.results import CheckResult
+from tests.alerting.helpers import (
     ENV_VALUE,
     FAST,
     ROUTING_KEY,
@@ -16,11 +19,7 @@ from alerting_helpers import (
     service,
     without_routing_key,
 )
-from fake_pagerduty import FakePagerDuty, Reply
-
-from e2echeck.alerting import send_alerts
-from e2echeck.config import Config
-from e2echeck.engine.results import CheckResult
+from tests.support.pagerduty import FakePagerDuty, Reply
 
 
 def _leaky_config(url: str, state: str | None = None) -> Config:

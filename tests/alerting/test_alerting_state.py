@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alerting_helpers import FAST, by_key, make_config, result, run_of, service
-from fake_pagerduty import FakePagerDuty, Reply
 
 from e2echeck.alerting import send_alerts
 from e2echeck.alerting.events import Event
@@ -23,6 +21,8 @@ from e2echeck.alerting.state import (
 )
 from e2echeck.config import Config
 from e2echeck.engine.results import RunResult
+from tests.alerting.helpers import FAST, by_key, make_config, result, run_of, service
+from tests.support.pagerduty import FakePagerDuty, Reply
 
 
 def _run(config: Config, **outcomes: str) -> RunResult:

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_pagerduty import FakePagerDuty
-from servers import TestServer
 
 from e2echeck import lambda_handler
 from e2echeck.config import ConfigError
+from tests.support.pagerduty import FakePagerDuty
+from tests.support.servers import TestServer
 
 KEY_1 = "FIRSTKEY00000000000000000000000a"  # 32 characters, like a real one
 KEY_2 = "SECONDKEY0000000000000000000000b"

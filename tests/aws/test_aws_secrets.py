@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fake_pagerduty import FakePagerDuty
-from servers import TestServer
 
 from e2echeck.cli import main
+from tests.support.pagerduty import FakePagerDuty
+from tests.support.servers import TestServer
 
 ROUTING_KEY = "R0UT1NGKEYfromSSM0123456789abcde"  # 32, like a real one
 PLAIN_TOKEN = "plain-secret-token-4711"
@@ -170,7 +170,7 @@ def test_no_credentials_is_a_config_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name)
+        monkeypatch.delenv(name, raising=False)
     config = _config(tmp_path, http_server, fake_pd.url)
 
     result = _invoke("run", str(config))

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from config_helpers import Outcome, dedent
 
-from e2echeck.cli import main
+from tests.config.helpers import Outcome
+from tests.support.cli import run_cli
+from tests.support.configs import dedent
 
 
 @pytest.fixture
@@ -39,12 +39,11 @@ def validate(write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> Cal
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)
         path = write(text)
-        runner = CliRunner()
-        result = runner.invoke(main, ["validate", str(path), "--format", "json", *options])
+        result = run_cli("validate", str(path), "--format", "json", *options)
         assert result.exception is None or isinstance(result.exception, SystemExit), result.output
         data = json.loads(result.stdout)
         (report,) = data["files"]
-        text_run = runner.invoke(main, ["validate", str(path), *options])
+        text_run = run_cli("validate", str(path), *options)
         assert text_run.exit_code == result.exit_code
         assert "Traceback" not in text_run.output
         for problem in report["problems"]:

@@ -125,6 +125,7 @@ trees = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     document=st.dictionaries(keys, trees, min_size=1, max_size=5),

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner
-from config_helpers import EXAMPLE
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from e2echeck.cli import main
 from e2echeck.config import LoadResult, check_config_text
+from tests.config.helpers import EXAMPLE
+from tests.support.cli import run_cli
 
 EXAMPLE_LINES = EXAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
 YAML_BITS = [*":-[]{}&*!|>'\"#%@`,?<$\t\n {}", "${", "$${", "{{", "}}", "<<: ", "*a", "&a "]
@@ -55,6 +55,7 @@ FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=list(Heal
 
 
 @FUZZ
+@pytest.mark.slow
 @given(mutated_example())
 def test_mutated_example_gives_a_result(text: str) -> None:
     assert_result(check_config_text(text, "checks.yaml", env={}))
@@ -78,6 +79,7 @@ yaml_values = st.recursive(
 
 
 @FUZZ
+@pytest.mark.slow
 @given(
     st.dictionaries(
         st.sampled_from(["version", "checks", "defaults", "pagerduty", "state", "heartbeat", "x"]),
@@ -91,6 +93,7 @@ def test_random_structures_give_a_result(document: dict[str, object]) -> None:
     assert_result(check_config_text(json.dumps(document), "checks.yaml", env={}))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutated_example())
 def test_the_cli_only_exits_0_or_2(text: str) -> None:
@@ -100,6 +103,6 @@ def test_the_cli_only_exits_0_or_2(text: str) -> None:
         path = Path(directory) / "checks.yaml"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         for output_format in ("text", "json", "github"):
-            result = CliRunner().invoke(main, ["validate", str(path), "--format", output_format])
+            result = run_cli("validate", str(path), "--format", output_format)
             assert result.exit_code in (0, 2), result.output
             assert result.exception is None or isinstance(result.exception, SystemExit)

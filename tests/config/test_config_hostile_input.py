@@ -7,11 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from config_helpers import Outcome, check_text
 
-from e2echeck.cli import main
 from e2echeck.config.loader import MAX_DEPTH, MAX_FILE_BYTES
+from tests.config.helpers import Outcome, check_text
+from tests.support.cli import run_cli
 
 Validate = Callable[..., Outcome]
 
@@ -33,7 +32,7 @@ BILLION_LAUGHS = (
 
 
 def run_validate(path: Path) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["validate", str(path)])
+    result = run_cli("validate", str(path))
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
     return result.exit_code, result.output

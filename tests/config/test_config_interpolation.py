@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from config_helpers import Outcome, check_text, one_check
 
 from e2echeck.config import ConfigError, load_config_text
 from e2echeck.config.interpolation import InterpolationError, Interpolator
+from tests.config.helpers import Outcome, check_text
+from tests.support.configs import one_check
 
 Validate = Callable[..., Outcome]
 

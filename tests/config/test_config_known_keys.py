@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from config_helpers import check_text
-
 from e2echeck.config import models
 from e2echeck.config.known_keys import known_keys
+from tests.config.helpers import check_text
 
 
 def _keys(model: type[models.BaseModel]) -> set[str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from config_helpers import EXAMPLE, check_text, one_check
 
 from e2echeck.config import ConfigError, Problem, check_config, load_config, load_config_text
 from e2echeck.config.loader import default_config_path, format_path
+from tests.config.helpers import EXAMPLE, check_text
+from tests.support.configs import one_check
 
 
 def test_the_example_loads_with_every_feature() -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from config_helpers import HEADER, Outcome, check_text, one_check
 
 from e2echeck.config import load_config_text
 from e2echeck.config.types import parse_duration, parse_status, status_matches
+from tests.config.helpers import Outcome, check_text
+from tests.support.configs import HEADER, one_check
 
 Validate = Callable[..., Outcome]
 

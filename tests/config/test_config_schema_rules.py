@@ -8,9 +8,9 @@ from typing import Any
 
 import jsonschema
 import pytest
-from config_helpers import check_text
 
 from e2echeck.config.schema import json_schema
+from tests.config.helpers import check_text
 
 VALIDATOR = jsonschema.Draft202012Validator(json_schema())
 URL = "https://a.test/"

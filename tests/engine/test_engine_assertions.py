@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from servers import TestServer
 
 from e2echeck.config import Config, Expect
 from e2echeck.engine import Outcome, run_checks
 from e2echeck.engine.assertions import evaluate
 from e2echeck.engine.exchange import Exchange
+from tests.support.servers import TestServer
 
 MakeConfig = Callable[..., Config]
 

@@ -11,27 +11,22 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
-from servers import Reply, TestServer
 
-from e2echeck.cli import main
+from tests.support import configs
+from tests.support.cli import CliResult, run_cli
+from tests.support.configs import QUICK_DEFAULTS, config_document
+from tests.support.servers import Reply, TestServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_config(tmp_path: Path, checks: list[dict[str, Any]], **defaults: Any) -> str:
-    document = {
-        "version": 1,
-        "defaults": {"retries": 0, "retry_delay": "10ms", "timeout": "2s", **defaults},
-        "checks": checks,
-    }
-    path = tmp_path / "checks.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return str(path)
+    document = config_document(checks, defaults={**QUICK_DEFAULTS, "timeout": "2s", **defaults})
+    return str(configs.write_config(tmp_path, document))
 
 
-def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
-    return CliRunner().invoke(main, ["run", *args], env=env, catch_exceptions=False)
+def invoke(*args: str, env: dict[str, str] | None = None) -> CliResult:
+    return run_cli("run", *args, env=env, catch_exceptions=False)
 
 
 @pytest.fixture
@@ -208,13 +203,13 @@ def test_only_and_tag(mixed_config: str) -> None:
 
 
 def test_usage_errors_exit_2(mixed_config: str, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["run", mixed_config, "--no-alert", "--only", "gooood"])
+    result = run_cli("run", mixed_config, "--no-alert", "--only", "gooood")
     assert result.exit_code == 2
     assert "--only 'gooood' matches no enabled check; did you mean \"good\"?" in result.output
-    result = CliRunner().invoke(main, ["run", mixed_config, "--no-alert", "--deadline", "soon"])
+    result = run_cli("run", mixed_config, "--no-alert", "--deadline", "soon")
     assert result.exit_code == 2
     assert "--deadline" in result.output and "expected a duration" in result.output
-    result = CliRunner().invoke(main, ["run", mixed_config])
+    result = run_cli("run", mixed_config)
     assert result.exit_code == 2
     assert "no routing key for good" in result.output
     assert "or run with --no-alert" in result.output
@@ -223,7 +218,7 @@ def test_usage_errors_exit_2(mixed_config: str, tmp_path: Path) -> None:
         "version: 1\nchecks:\n  - name: x\n    url: http://127.0.0.1:1/\n"
         "    expect: {stauts: 200}\n"
     )
-    result = CliRunner().invoke(main, ["run", str(bad), "--no-alert"])
+    result = run_cli("run", str(bad), "--no-alert")
     assert result.exit_code == 2
     assert "bad.yaml:5:" in result.output and "stauts" in result.output
     assert "Traceback" not in result.output

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from servers import TestServer
 
 from e2echeck.config import Config
 from e2echeck.engine import Outcome, run_checks
 from e2echeck.engine.results import CheckResult
+from tests.support.servers import TestServer
 
 MakeConfig = Callable[..., Config]
 

@@ -6,12 +6,12 @@ import time
 from collections.abc import Callable
 
 import pytest
-from servers import TestServer
 
 from e2echeck.config import Config
 from e2echeck.engine import CheckResult, Outcome, run_checks
 from e2echeck.engine.retries import backoff_delay
 from e2echeck.runner import RunOptions, SelectionError, execute, exit_code_for, select_checks
+from tests.support.servers import TestServer
 
 MakeConfig = Callable[..., Config]
 

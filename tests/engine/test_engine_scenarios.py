@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from servers import TestServer
-
 from e2echeck.config import Config
 from e2echeck.engine import Outcome, run_checks
+from tests.support.servers import TestServer
 
 MakeConfig = Callable[..., Config]
 

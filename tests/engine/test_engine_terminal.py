@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
-from servers import TestServer
+
+from tests.support.configs import config_document, write_config
+from tests.support.servers import TestServer
 
 GREEN, RED = "\x1b[32m", "\x1b[31;1m"
 
@@ -52,12 +53,10 @@ def run_on_terminal(config: Path, env_extra: dict[str, str]) -> tuple[int, str]:
 def slow_config(tmp_path: Path, http_server: TestServer) -> Path:
     checks = [{"name": "fast-fail", "url": http_server.url("/status/500")}]
     checks += [{"name": f"slow-{i}", "url": http_server.url("/delay/1.6")} for i in range(3)]
-    path = tmp_path / "checks.yaml"
-    document = {"version": 1, "defaults": {"retries": 0, "timeout": "5s"}, "checks": checks}
-    path.write_text(yaml.safe_dump(document))
-    return path
+    return write_config(tmp_path, config_document(checks, defaults={"retries": 0, "timeout": "5s"}))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_terminal_gets_colour_and_a_progress_line(slow_config: Path) -> None:
     code, screen = run_on_terminal(slow_config, {})
@@ -67,6 +66,7 @@ def test_terminal_gets_colour_and_a_progress_line(slow_config: Path) -> None:
     assert "4 checks in" in screen
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_no_color_is_respected_on_a_terminal(slow_config: Path) -> None:
     code, screen = run_on_terminal(slow_config, {"NO_COLOR": "1"})
@@ -75,6 +75,7 @@ def test_no_color_is_respected_on_a_terminal(slow_config: Path) -> None:
     assert "FAIL  fast-fail" in screen
 
 
+@pytest.mark.slow
 def test_logs_get_plain_text(slow_config: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "e2echeck", "run", str(slow_config), "--no-alert"],

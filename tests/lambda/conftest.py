@@ -2,22 +2,23 @@
 
 Everything runs on 127.0.0.1: a small site with passing and failing endpoints,
 a fake PagerDuty Events API v2 that records what it receives, and (for the
-zip) a local implementation of the Lambda Runtime API that awslambdaric talks to.
+zip) a local implementation of the Lambda Runtime API that awslambdaric talks to
+(tests/support/lambda_runtime.py). S3 is moto's server (`aws_env`).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import shutil
-import threading
 import zipfile
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
-from lambda_support import (
+
+from tests.support.cli import run_cli
+from tests.support.http import LocalServer
+from tests.support.lambda_runtime import (
     CONFIG,
     ROUTING_KEY,
     BuiltZip,
@@ -25,27 +26,14 @@ from lambda_support import (
     RuntimeAPI,
     Servers,
     host_target,
-    make_handler,
     make_runtime_handler,
 )
 
 
 @pytest.fixture
 def servers() -> Iterator[Servers]:
-    lock = threading.Lock()
-    state = Servers(base_url="", events_url="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state, lock))
-    server.daemon_threads = True
-    port = server.server_address[1]
-    state.base_url = f"http://127.0.0.1:{port}"
-    state.events_url = f"http://127.0.0.1:{port}/v2/enqueue"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with Servers() as servers:
+        yield servers
 
 
 @pytest.fixture
@@ -105,10 +93,6 @@ def zip_for(
 ) -> Callable[[str], BuiltZip]:
     """Builds (once per session and Python) the x86_64 zip through
     `e2echeck package --python X.Y`; the host's target reuses `lambda_zip`."""
-    from click.testing import CliRunner
-
-    from e2echeck.cli import main
-
     built: dict[str, BuiltZip] = {}
 
     def build(python_version: str) -> BuiltZip:
@@ -122,7 +106,7 @@ def zip_for(
             config.write_text(CONFIG, encoding="utf-8")
             output = work / "e2echeck-lambda.zip"
             args = ["package", str(config), "-o", str(output), "--python", python_version]
-            result = CliRunner().invoke(main, [*args, "--arch", "x86_64"])
+            result = run_cli(*args, "--arch", "x86_64")
             assert result.exit_code == 0, result.output
             size = output.stat().st_size
             zipped = BuiltZip(output, size, python_version, "x86_64", config)
@@ -162,17 +146,12 @@ def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def runtime_api() -> Iterator[tuple[RuntimeAPI, str]]:
     """A local Lambda Runtime API; yields it and its address (host:port)."""
     api = RuntimeAPI()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_runtime_handler(api))
-    server.daemon_threads = True
-    port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = LocalServer(make_runtime_handler(api)).start()
     try:
-        yield api, f"127.0.0.1:{port}"
+        yield api, f"127.0.0.1:{server.port}"
     finally:
         api.stopping.set()
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -182,44 +161,3 @@ def unpacked_zip(lambda_zip: BuiltZip, tmp_path_factory: pytest.TempPathFactory)
     with zipfile.ZipFile(lambda_zip.path) as archive:
         archive.extractall(task)
     return task
-
-
-@pytest.fixture
-def fake_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
-    """A local S3 answering GetObject (path style) from a dict "/bucket/key" -> bytes;
-    boto3 reaches it through AWS_ENDPOINT_URL_S3, with dummy credentials."""
-    objects: dict[str, bytes] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            body = objects.get(self.path.split("?")[0])
-            status = 200 if body is not None else 404
-            if body is None:
-                body = b"<Error><Code>NoSuchKey</Code><Message>no such key</Message></Error>"
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Content-Type", "application/octet-stream")
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{server.server_address[1]}")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    try:
-        yield objects
-    finally:
-        server.shutdown()
-        server.server_close()

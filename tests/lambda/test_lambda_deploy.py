@@ -37,6 +37,7 @@ def _template() -> dict[str, Any]:
     return template
 
 
+@pytest.mark.slow
 def test_cfn_lint_passes() -> None:
     cfn_lint = _tool("cfn-lint", "cfn-lint")
     completed = subprocess.run(

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lambda_support import CONFIG, ROUTING_KEY, FakeContext, Servers
 
 from e2echeck import lambda_handler
 from e2echeck.config import ConfigError
 from e2echeck.lambda_handler import handler, run_deadline
 from e2echeck.runner import RunOptions, RunOutcome
 from e2echeck.runner import execute as real_execute
+from tests.support.aws import MotoServer
+from tests.support.lambda_runtime import CONFIG, ROUTING_KEY, FakeContext, Servers
 
 
 def _log_lines(out: str) -> list[dict[str, Any]]:
@@ -240,7 +241,7 @@ def test_undelivered_event_fails_the_invocation(
     config_file: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    servers.events_status = 400  # PagerDuty refuses: not retried, not delivered
+    servers.refuse_events(400)  # PagerDuty refuses: not retried, not delivered
     with pytest.raises(lambda_handler.UndeliveredEventsError):
         handler({"config": str(config_file), "only": ["down"]}, FakeContext(remaining_ms=30_000))
     summary_line = _log_lines(capsys.readouterr().out)[-1]
@@ -266,10 +267,12 @@ def test_config_from_s3(
     servers: Servers,
     lambda_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
-    fake_s3: dict[str, bytes],
+    aws_env: dict[str, str],
+    moto_server: MotoServer,
 ) -> None:
-    pytest.importorskip("boto3")
-    fake_s3["/probe-bucket/e2e/checks.yaml"] = CONFIG.encode()
+    s3: Any = moto_server.client("s3")
+    s3.create_bucket(Bucket="probe-bucket")
+    s3.put_object(Bucket="probe-bucket", Key="e2e/checks.yaml", Body=CONFIG.encode())
     monkeypatch.setenv("E2ECHECK_CONFIG", "s3://probe-bucket/e2e/checks.yaml")
 
     summary = handler({"only": "up"}, FakeContext())
@@ -277,7 +280,7 @@ def test_config_from_s3(
     assert [c["outcome"] for c in summary["checks"]] == ["ok"]
 
     # Warm: the object is not fetched again.
-    del fake_s3["/probe-bucket/e2e/checks.yaml"]
+    s3.delete_object(Bucket="probe-bucket", Key="e2e/checks.yaml")
     assert handler({"only": "up"}, FakeContext())["summary"]["passed"] == 1
 
     with pytest.raises(ValueError, match="s3://bucket/key"):

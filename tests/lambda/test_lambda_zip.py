@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lambda_support import ROUTING_KEY, BuiltZip, RuntimeAPI, Servers
 
 from e2echeck.packaging import HANDLER, build_lambda_zip
+from tests.support.delivery import FAST_POLICY_ENV
+from tests.support.lambda_runtime import ROUTING_KEY, BuiltZip, RuntimeAPI, Servers
+
+pytestmark = pytest.mark.slow  # builds the zip with pip (seconds), runs it in fresh interpreters
 
 # Run with `python -I -S -c BARE_RUN <task dir> <event json> <remaining ms>`.
 BARE_RUN = """
@@ -70,6 +73,7 @@ def _lambda_environment(servers: Servers, task: Path) -> dict[str, str]:
         "E2E_BASE_URL": servers.base_url,
         "E2E_EVENTS_URL": servers.events_url,
         "TMPDIR": str(task.parent / f"{task.name}-tmp"),
+        **FAST_POLICY_ENV,
     }
 
 

@@ -11,18 +11,18 @@ a newer one, and always, eventually, the newest.
 from __future__ import annotations
 
 import random
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from fake_pagerduty import FakePagerDuty, Reply, _canned
 
 from e2echeck.alerting import DeliveryPolicy, send_alerts
-from e2echeck.config import Config, load_config_text
+from e2echeck.config import Config
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
+from tests.support.configs import config_document, load_config
+from tests.support.pagerduty import FakePagerDuty, Reply, _canned
+from tests.support.servers import unused_port
 
 ROUTING_KEY = "0123456789abcdef0123456789abcdef"
 NAMES = [f"svc-{i}" for i in range(5)]
@@ -40,8 +40,6 @@ class ChaoticPagerDuty(FakePagerDuty):
 
     def __init__(self, rng: random.Random, rate: float) -> None:
         super().__init__()
-        # A client that gave up on a slow answer closed its end: not news.
-        self._server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self.rng = rng
         self.rate = rate
         self.healthy = False
@@ -59,13 +57,10 @@ class ChaoticPagerDuty(FakePagerDuty):
 
 
 def config_for(events_url: str, state: Path) -> Config:
-    document = {
-        "version": 1,
-        "pagerduty": {"routing_key": ROUTING_KEY, "events_url": events_url},
-        "state": {"path": str(state)},
-        "checks": [{"name": n, "url": f"https://{n}.example.com/health"} for n in NAMES],
-    }
-    return load_config_text(yaml.safe_dump(document), "checks.yaml", env={})
+    checks = [{"name": n, "url": f"https://{n}.example.com/health"} for n in NAMES]
+    return load_config(
+        config_document(checks, events_url=events_url, routing_key=ROUTING_KEY, state=state)
+    )
 
 
 def run_of(config: Config, failing: set[str]) -> RunResult:
@@ -88,10 +83,7 @@ def run_of(config: Config, failing: set[str]) -> RunResult:
 
 
 def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v2/enqueue"
+    return f"http://127.0.0.1:{unused_port()}/v2/enqueue"
 
 
 def collapse(actions: list[str]) -> list[str]:
@@ -108,8 +100,7 @@ def is_subsequence(part: list[str], whole: list[str]) -> bool:
 def test_500_chaotic_runs_lose_no_event(tmp_path: Path) -> None:
     rng = random.Random(2026)
     fake = ChaoticPagerDuty(random.Random(6), FAILURE_RATE * (1 - REFUSED_SHARE))
-    fake.start()
-    try:
+    with fake:
         state = tmp_path / "state.json"
         reachable = config_for(fake.url, state)
         unreachable = config_for(closed_port_url(), state)
@@ -141,8 +132,6 @@ def test_500_chaotic_runs_lose_no_event(tmp_path: Path) -> None:
             if report.undelivered == 0:
                 break
         assert report.undelivered == 0
-    finally:
-        fake.stop()
 
     received: dict[str, list[str]] = {name: [] for name in NAMES}
     statuses = [r.status for r in fake.requests]

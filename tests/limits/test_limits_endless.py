@@ -8,10 +8,10 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 
 import pytest
-from servers import Reply, Request, TestServer
 
 from e2echeck.config import Config
 from e2echeck.engine import BODY_LIMIT, Outcome, run_checks
+from tests.support.servers import Reply, Request, TestServer
 
 MakeConfig = Callable[..., Config]
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fake_pagerduty import FakePagerDuty
-from servers import TestServer
 
 from e2echeck.cli import main
+from tests.support.pagerduty import FakePagerDuty
+from tests.support.servers import TestServer
 
 parser = pytest.importorskip("prometheus_client.parser")
 

@@ -1,4 +1,5 @@
-"""Shared by the Lambda tests and their fixtures (conftest.py)."""
+"""The Lambda fakes: the site and Events API a function reaches, its context
+object, and a local Lambda Runtime API for awslambdaric (all on `LocalServer`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.http import QuietHandler
+from tests.support.pagerduty import FakePagerDuty
+from tests.support.pagerduty import Reply as PagerDutyReply
+from tests.support.servers import Reply, TestServer
 
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF"  # 32 characters, like a real one
 
@@ -37,68 +42,50 @@ checks:
 """
 
 
-@dataclass
 class Servers:
-    """The site (/ok, /fail, /slow) and the fake Events API (/v2/enqueue)."""
+    """The site (/ok answers 200 "ok", anything else 500) and the fake Events API."""
 
-    base_url: str
-    events_url: str
-    events: list[dict[str, Any]] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-    events_status: int = 202
+    def __init__(self) -> None:
+        self.site = TestServer()
+        self.site.add_route("*", r".*", lambda r: Reply(500, b"boom"))
+        self.site.add_route("GET", r"/ok.*", lambda r: Reply(200, b"ok"))
+        self.pagerduty = FakePagerDuty()
+
+    def __enter__(self) -> Servers:
+        self.site.start()
+        self.pagerduty.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.pagerduty.stop()
+        self.site.stop()
+
+    @property
+    def base_url(self) -> str:
+        return self.site.base_url
+
+    @property
+    def events_url(self) -> str:
+        return self.pagerduty.url
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """The events the fake Events API accepted, in arrival order."""
+        return self.pagerduty.events
+
+    @property
+    def requests(self) -> list[str]:
+        """The paths the site was asked for."""
+        with self.site.lock:
+            return [request.path for request in self.site.log]
+
+    def refuse_events(self, status: int) -> None:
+        """Answer every event with `status` from now on."""
+        self.pagerduty.always(PagerDutyReply(status))
 
     def actions(self) -> dict[str, str]:
         """dedup_key -> the last event action received for it."""
         return {e["dedup_key"]: e["event_action"] for e in self.events}
-
-
-def make_handler(state: Servers, lock: threading.Lock) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _send(self, status: int, body: bytes, content_type: str = "text/plain") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self) -> None:
-            with lock:
-                state.requests.append(self.path)
-            if self.path.startswith("/ok"):
-                self._send(200, b"ok")
-            elif self.path.startswith("/slow"):
-                time.sleep(2.0)
-                self._send(200, b"ok, slowly")
-            else:
-                self._send(500, b"boom")
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length)
-            if self.path != "/v2/enqueue":
-                self._send(404, b"not found")
-                return
-            event = json.loads(body)
-            with lock:
-                status = state.events_status
-                if status == 202:
-                    state.events.append(event)
-            if status == 202:
-                answer = {
-                    "status": "success",
-                    "message": "Event processed",
-                    "dedup_key": event.get("dedup_key"),
-                }
-            else:
-                answer = {"status": "invalid event", "message": "Event object is invalid"}
-            self._send(status, json.dumps(answer).encode(), "application/json")
-
-    return Handler
 
 
 class FakeContext:
@@ -183,33 +170,10 @@ class RuntimeAPI:
         return None
 
 
-def make_runtime_handler(api: RuntimeAPI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _body(self) -> bytes:
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                data = b""
-                while True:
-                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                    if size == 0:
-                        self.rfile.readline()
-                        return data
-                    data += self.rfile.read(size)
-                    self.rfile.readline()
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
+def make_runtime_handler(api: RuntimeAPI) -> type[QuietHandler]:
+    class Handler(QuietHandler):
         def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_bytes(status, body, "application/json", headers)
 
         def do_GET(self) -> None:
             if self.path != f"{RUNTIME_PREFIX}/invocation/next":
@@ -231,7 +195,7 @@ def make_runtime_handler(api: RuntimeAPI) -> type[BaseHTTPRequestHandler]:
             self._send(200, json.dumps(invocation.event).encode(), headers)
 
         def do_POST(self) -> None:
-            body = self._body()
+            body = self.read_body()
             parts = self.path[len(RUNTIME_PREFIX) :].strip("/").split("/")
             if parts == ["init", "error"]:
                 api.init_errors.append(json.loads(body or b"null"))

@@ -1,7 +1,7 @@
-"""Real HTTP(S) servers for tests, on 127.0.0.1 with a free port: no mocks of the client.
+"""The check targets: real HTTP(S) servers on 127.0.0.1 with a free port, no mocks.
 
-`TestServer` is a threaded HTTP/1.1 server with scriptable routes and built-in
-behaviours (statuses, delays, redirects, resets, stalls, huge and endless bodies,
+`TestServer` (served by `LocalServer`) is an HTTP/1.1 server with scriptable routes
+and built-in behaviours (statuses, delays, redirects, resets, stalls, huge and endless bodies,
 JSON, a fail-N-times counter, a small /orders resource, cookies, and imitations
 of the httpbin endpoints the example checks.yaml uses). Pass an `ssl.SSLContext`
 to serve HTTPS; `tls_context` builds one from a trustme certificate.
@@ -25,9 +25,10 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.http import LocalServer, QuietHandler
 
 MIB = 1024 * 1024
 
@@ -114,8 +115,7 @@ class TestServer:
         self.log: list[Request] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._local: LocalServer | None = None
         self._builtin_routes()
 
     # -- lifecycle -------------------------------------------------------------------
@@ -123,35 +123,17 @@ class TestServer:
     def start(self) -> TestServer:
         owner = self
 
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-            block_on_close = False
-            allow_reuse_address = True
-            request_queue_size = 1024
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # resets, broken pipes, rejected handshakes: expected here
-
         class RequestHandler(_Handler):
             server_owner = owner
 
-        self._server = Server(("127.0.0.1", 0), RequestHandler)
-        if self.tls is not None:
-            self._server.socket = self.tls.wrap_socket(
-                self._server.socket, server_side=True, do_handshake_on_connect=False
-            )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._local = LocalServer(RequestHandler, self.tls).start()
         return self
 
     def stop(self) -> None:
         self.stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        if self._local is not None:
+            self._local.stop()
+            self._local = None
 
     def __enter__(self) -> TestServer:
         return self.start()
@@ -161,13 +143,13 @@ class TestServer:
 
     @property
     def port(self) -> int:
-        assert self._server is not None, "server not started"
-        return int(self._server.server_address[1])
+        assert self._local is not None, "server not started"
+        return self._local.port
 
     @property
     def base_url(self) -> str:
-        scheme = "https" if self.tls is not None else "http"
-        return f"{scheme}://127.0.0.1:{self.port}"
+        assert self._local is not None, "server not started"
+        return self._local.base_url
 
     def url(self, path: str = "/") -> str:
         return self.base_url + path
@@ -365,8 +347,7 @@ def _group(request: Request, index: int) -> str:
     return str(request.match.group(index))
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(QuietHandler):
     server_owner: TestServer
     timeout = 30
 
@@ -376,14 +357,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.request.do_handshake()
         super().setup()
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
     def _dispatch(self) -> None:
         owner = self.server_owner
         parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self.read_body()
         request = Request(
             method=self.command,
             path=parts.path,

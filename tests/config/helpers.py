@@ -1,8 +1,8 @@
-"""Helpers for the checks.yaml tests (a unique module name: tests/ has no packages)."""
+"""What the checks.yaml tests share: the example file, `e2echeck validate`'s outcome,
+and loading text the way the CLI does (the YAML text builders are in tests/support)."""
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,8 +11,6 @@ from e2echeck.config import LoadResult, check_config_text
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "checks.yaml"
-
-HEADER = "version: 1\nchecks:\n"
 
 
 @dataclass
@@ -40,16 +38,5 @@ class Outcome:
         return found[0]
 
 
-def dedent(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
 def check_text(text: str | bytes, env: dict[str, str] | None = None, **kwargs: Any) -> LoadResult:
     return check_config_text(text, "checks.yaml", env={} if env is None else env, **kwargs)
-
-
-def one_check(body: str) -> str:
-    """A file with one check whose keys are `body` (indented under `- `)."""
-    lines = dedent(body).splitlines()
-    first, rest = lines[0], lines[1:]
-    return HEADER + f"  - {first}\n" + "".join(f"    {line}\n" for line in rest)

@@ -1,4 +1,5 @@
-"""Building configs and run results for the alerting tests (plain data, no mocks)."""
+"""Configs (through tests/support/configs.py) and run results for the alerting
+tests: plain data, no mocks. `FAST` is the suite's fast delivery policy."""
 
 from __future__ import annotations
 
@@ -6,17 +7,18 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
-
-from e2echeck.alerting import DeliveryPolicy
-from e2echeck.config import Config, load_config_text
+from e2echeck.config import Config
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
+from tests.support.configs import config_document, load_config
+from tests.support.delivery import FAST_POLICY
 
 ROUTING_KEY = "0123456789abcdef0123456789abcdef"
 OTHER_ROUTING_KEY = "fedcba9876543210fedcba9876543210"
 API_TOKEN = "tok-4f9a1c2e7b3d5a6f"
 SESSION_COOKIE = "sid=cookie-9d8c7b6a5f4e"
 ENV_VALUE = "env-only-value-31337"
+
+FAST = FAST_POLICY  # retries in milliseconds
 
 ENV = {
     "PAGERDUTY_ROUTING_KEY": ROUTING_KEY,
@@ -26,9 +28,6 @@ ENV = {
     "TENANT": ENV_VALUE,
 }
 SECRETS = (ROUTING_KEY, OTHER_ROUTING_KEY, API_TOKEN, SESSION_COOKIE, ENV_VALUE)
-
-# Fast backoff so the retry tests take milliseconds.
-FAST = DeliveryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, timeout=5.0)
 
 STARTED = datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
 
@@ -45,22 +44,15 @@ def make_config(
 ) -> Config:
     """A config loaded the real way (YAML text, ${VAR} from `env`), so its secrets
     are exactly what the loader collects."""
-    document: dict[str, Any] = {
-        "version": 1,
-        "pagerduty": {
-            "routing_key": "${PAGERDUTY_ROUTING_KEY}",
-            "events_url": events_url,
-            **(pagerduty or {}),
-        },
-        "checks": checks or [service("blog-home")],
-    }
-    if defaults:
-        document["defaults"] = defaults
-    if state:
-        document["state"] = {"path": state}
-    if heartbeat:
-        document["heartbeat"] = heartbeat
-    return load_config_text(yaml.safe_dump(document), "checks.yaml", env={**ENV, **(env or {})})
+    document = config_document(
+        checks or [service("blog-home")],
+        defaults=defaults or None,
+        events_url=events_url,
+        pagerduty=pagerduty,
+        state=state or None,
+        heartbeat=heartbeat or None,
+    )
+    return load_config(document, env={**ENV, **(env or {})})
 
 
 def service(name: str, **fields: Any) -> dict[str, Any]:

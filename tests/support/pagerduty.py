@@ -1,4 +1,5 @@
-"""A local fake of PagerDuty's Events API v2 (`POST /v2/enqueue`) on 127.0.0.1.
+"""A local fake of PagerDuty's Events API v2 (`POST /v2/enqueue`) on 127.0.0.1,
+and the heartbeat endpoint a run pings (both served by `LocalServer`).
 
 It answers the way PagerDuty documents it:
 - 202 {"status": "success", "message": "Event processed", "dedup_key": ...}, with a
@@ -23,8 +24,9 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.http import LocalServer, QuietHandler
 
 ACTIONS = ("trigger", "acknowledge", "resolve")
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -93,30 +95,31 @@ class FakePagerDuty:
         self._script: deque[Reply] = deque()
         self._always: Reply | None = None
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._local = LocalServer(_handler(self))
 
     # -- control -----------------------------------------------------------
 
     def start(self) -> FakePagerDuty:
-        self._thread.start()
+        self._local.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._local.stop()
+
+    def __enter__(self) -> FakePagerDuty:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return self._local.port
 
     @property
     def url(self) -> str:
         """The full enqueue URL, for `pagerduty.events_url`."""
-        return f"http://127.0.0.1:{self.port}/v2/enqueue"
+        return self._local.url("/v2/enqueue")
 
     def script(self, *replies: Reply) -> None:
         """Answer the next requests with these, in order, then normally again."""
@@ -194,28 +197,15 @@ def _canned(status: int) -> dict[str, Any]:
     return {"status": "invalid event", "message": "Event object is invalid", "errors": []}
 
 
-def _handler(fake: FakePagerDuty) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+def _handler(fake: FakePagerDuty) -> type[QuietHandler]:
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length)
-            reply, _ = fake._answer(self.path, raw)
+            reply, _ = fake._answer(self.path, self.read_body())
             delay = reply.delay or fake.delay
             if delay:
                 time.sleep(delay)
             data = json.dumps(reply.body).encode()
-            self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # quiet
+            self.send_bytes(reply.status, data, "application/json", reply.headers)
 
     return Handler
 
@@ -230,35 +220,28 @@ class HeartbeatServer:
         self._lock = threading.Lock()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 with outer._lock:
                     outer.hits += 1
                     outer.paths.append(self.path)
-                self.send_response(outer.status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"OK")
+                self.send_bytes(outer.status, b"OK", content_type=None)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._local = LocalServer(Handler)
 
     def start(self) -> HeartbeatServer:
-        self._thread.start()
+        self._local.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._local.stop()
+
+    def __enter__(self) -> HeartbeatServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/ping/abc"
+        return self._local.url("/ping/abc")
