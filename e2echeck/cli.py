@@ -216,7 +216,7 @@ def run_command(config_path: Path, args: RunArgs) -> int:
     """`e2echeck run`: load, run, report. Returns the exit code."""
     from e2echeck.config import load_config
     from e2echeck.config.types import parse_duration
-    from e2echeck.redaction import Redactor
+    from e2echeck.redaction import run_redactor
     from e2echeck.report.json_report import render_json
     from e2echeck.report.junit import render_junit
     from e2echeck.report.text import Progress, render_alerts, render_text, use_colour
@@ -269,7 +269,7 @@ def run_command(config_path: Path, args: RunArgs) -> int:
         fail_with_config_errors(exc.problems)
     finally:
         progress.finish()
-    redactor = Redactor(config.secrets)
+    redactor = run_redactor(config, outcome.run)
     run, alerts, report = outcome.run, outcome.alerts, outcome.alert_report
     if args.output_format == "json":
         click.echo(render_json(run, redactor=redactor, alerts=alerts, report=report), nl=False)
@@ -311,7 +311,13 @@ def run_command(config_path: Path, args: RunArgs) -> int:
         from e2echeck.metrics import write_prometheus
 
         try:
-            write_prometheus(args.metrics_path, config, outcome, state_path=args.state_path)
+            write_prometheus(
+                args.metrics_path,
+                config,
+                outcome,
+                state_path=args.state_path,
+                redactor=redactor,
+            )
         except OSError as exc:
             click.echo(
                 f"e2echeck: cannot write {args.metrics_path}: {exc.strerror or exc}", err=True

@@ -48,7 +48,7 @@ from e2echeck.config.models import Config
 from e2echeck.config.secret_refs import DEFAULT_TTL_S, resolving
 from e2echeck.engine.results import CheckResult
 from e2echeck.metrics.emf import emf_documents
-from e2echeck.redaction import Redactor
+from e2echeck.redaction import Redactor, config_redactor
 from e2echeck.report import NO_ACTION, alert_of
 from e2echeck.report.json_report import build_json, check_document
 from e2echeck.runner import RunOptions, RunOutcome, execute
@@ -110,16 +110,18 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     outcome = execute(
         loaded.config, options, on_result=lambda result: _log_check(result, loaded.redactor)
     )
-    summary = summarize(outcome, loaded.config, loaded.redactor)
+    # The run's own secrets (secret captures, tokens in responses) join the config's.
+    redactor = loaded.redactor.with_secrets(outcome.run.secrets)
+    summary = summarize(outcome, loaded.config, redactor)
     for document in emf_documents(outcome.run):
-        _emit(loaded.redactor.data(document))
+        _emit(redactor.data(document))
     _emit(
         {
             "type": "summary",
             "config": summary["config"],
             **summary["summary"],
-            "alerts": loaded.redactor.data(_alert_line(outcome)),
-            "heartbeat_warning": loaded.redactor.text(outcome.heartbeat_warning or "") or None,
+            "alerts": redactor.data(_alert_line(outcome)),
+            "heartbeat_warning": redactor.text(outcome.heartbeat_warning or "") or None,
         }
     )
     if outcome.exit_code == exit_codes.UNDELIVERED:
@@ -168,7 +170,7 @@ def _load(source: str) -> _Loaded:
             with resolving() as references:
                 config = _read_config(source)
             expires_at = clock() + SECRETS_TTL_S if references.references else None
-            loaded = _Loaded(config, Redactor(config.secrets), expires_at)
+            loaded = _Loaded(config, config_redactor(config), expires_at)
             _CACHE[source] = loaded
         return loaded
 
@@ -239,7 +241,7 @@ def _log_check(result: CheckResult, redactor: Redactor) -> None:
     """As each check finishes (its alert is decided after the run, in the summary)."""
     record = check_document(result)
     del record["alert"]
-    _emit({"type": "check", **redactor.data(record)})
+    _emit({"type": "check", **redactor.with_secrets(result.secrets).data(record)})
 
 
 def _emit(record: Mapping[str, Any]) -> None:

@@ -20,7 +20,7 @@ from e2echeck.alerting.results import AlertReport, build_report
 from e2echeck.alerting.state import State, StateError, StateStore, open_store
 from e2echeck.config.models import Check, Config
 from e2echeck.engine.results import RunResult
-from e2echeck.redaction import Redactor
+from e2echeck.redaction import run_redactor
 
 DEFAULT_ENQUEUE_URL = "https://events.pagerduty.com/v2/enqueue"
 
@@ -41,7 +41,7 @@ def send_alerts(
     state untouched. `state_path` overrides `state.path` (--state). `deadline`
     is an absolute `time.monotonic()` value bounding every delivery attempt.
     """
-    redactor = Redactor(config.secrets)
+    redactor = run_redactor(config, run)
     warnings: list[str] = []
     observations = observe(config, run, redactor)
     pd = config.pagerduty

@@ -141,7 +141,7 @@ def trigger_event(config: Config, result: CheckResult, redactor: Redactor) -> Ev
     }
     if result.failed_step:
         details["step"] = result.failed_step
-    if result.body_excerpt:
+    if result.body_excerpt and (config.pagerduty is None or config.pagerduty.body_excerpt):
         details["body_excerpt"] = result.body_excerpt
     if check.description:
         details["description"] = check.description

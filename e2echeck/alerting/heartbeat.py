@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from e2echeck.config.models import Config
-from e2echeck.redaction import Redactor
+from e2echeck.redaction import config_redactor
 
 # Never wait less than this, even when the run's deadline is almost up.
 MIN_TIMEOUT = 0.5
@@ -23,7 +23,7 @@ def ping_heartbeat(config: Config, *, deadline: float | None = None) -> str | No
         return None
     import httpx2
 
-    redactor = Redactor(config.secrets)
+    redactor = config_redactor(config)
     timeout = float(heartbeat.timeout)
     if deadline is not None:
         timeout = max(MIN_TIMEOUT, min(timeout, deadline - time.monotonic()))

@@ -1,4 +1,8 @@
-"""What a scenario step captures for later steps: a JSONPath, a header or a regex."""
+"""What a scenario step captures for later steps: a JSONPath, a header or a regex.
+
+A capture marked `secret: true` (or whose name looks sensitive) holds a secret:
+its value is masked in every output of the run.
+"""
 
 from __future__ import annotations
 
@@ -21,12 +25,32 @@ from e2echeck.config.json_assertions import check_jsonpath, check_regex
 CAPTURE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
+_SECRET_HELP = (
+    "The captured value is a secret: masked in every report, log line and event of the "
+    "run. Captures whose name looks sensitive (token, key, session...) are secret anyway."
+)
+
+
 class HeaderCapture(ConfigModel):
     header: str = Field(description="Capture the value of this response header.")
+    secret: bool = Field(default=False, description=_SECRET_HELP)
+
+
+class JsonPathCapture(ConfigModel):
+    json_path: str = Field(
+        alias="json", description='Capture the first match of this JSONPath, e.g. "$.token".'
+    )
+    secret: bool = Field(default=False, description=_SECRET_HELP)
+
+    @field_validator("json_path")
+    @classmethod
+    def _valid_path(cls, value: str) -> str:
+        return _check_capture_path(value)
 
 
 class RegexCapture(ConfigModel):
     regex: str = Field(description="Capture the first group of this regular expression.")
+    secret: bool = Field(default=False, description=_SECRET_HELP)
 
     @field_validator("regex")
     @classmethod
@@ -37,7 +61,8 @@ class RegexCapture(ConfigModel):
         return value
 
 
-_CAPTURE_HELP = 'a JSONPath such as "$.id", {header: Name} or {regex: pattern}'
+_CAPTURE_HELP = 'a JSONPath such as "$.id", {json: "$.id"}, {header: Name} or {regex: pattern}'
+_KINDS = ("json", "header", "regex")
 
 
 def _check_capture_name(name: str) -> str:
@@ -57,18 +82,18 @@ def _check_capture_path(path: str) -> str:
 
 def _precheck_capture(value: Any) -> Any:
     """One clear message for a capture that is none of the three kinds."""
-    if isinstance(value, str | HeaderCapture | RegexCapture):
+    if isinstance(value, str | HeaderCapture | RegexCapture | JsonPathCapture):
         return value
     if not isinstance(value, dict):
         raise ValueError(f"expected {_CAPTURE_HELP}; got {value!r}")
-    kinds = [key for key in ("header", "regex") if key in value]
+    kinds = [key for key in _KINDS if key in value]
     if len(kinds) > 1:
-        raise ValueError("give one of header or regex, not both")
+        raise ValueError(f"give one of json, header or regex, not {' and '.join(kinds)}")
     if not kinds:
         from e2echeck.config._suggest import did_you_mean
 
-        keys = [str(key) for key in value]
-        hint = did_you_mean(keys[0], ("header", "regex")) if keys else ""
+        keys = [str(key) for key in value if key != "secret"] or [str(k) for k in value]
+        hint = did_you_mean(keys[0], _KINDS) if keys else ""
         got = f"unknown key {keys[0]!r}{hint}; " if keys else ""
         raise ValueError(f"{got}expected {_CAPTURE_HELP}")
     return value
@@ -80,7 +105,11 @@ def _capture_kind(value: Any) -> str:
         return "<header>"
     if isinstance(value, RegexCapture):
         return "<regex>"
+    if isinstance(value, JsonPathCapture):
+        return "<json>"
     if isinstance(value, dict):
+        if "json" in value:
+            return "<json>"
         return "<regex>" if "regex" in value else "<header>"
     return "<jsonpath>"
 
@@ -95,9 +124,22 @@ Capture = Annotated[
         ),
         Tag("<jsonpath>"),
     ]
+    | Annotated[JsonPathCapture, Tag("<json>")]
     | Annotated[HeaderCapture, Tag("<header>")]
     | Annotated[RegexCapture, Tag("<regex>")],
     Discriminator(_capture_kind),
     BeforeValidator(_precheck_capture),
-    Field(description='A JSONPath ("$.id"), {header: Name}, or {regex: pattern}.'),
+    Field(
+        description='A JSONPath ("$.id"), {json: "$.id"}, {header: Name} or {regex: pattern}; '
+        "the dict forms take `secret: true`."
+    ),
 ]
+
+
+def capture_path(spec: object) -> str | None:
+    """The JSONPath of a JSONPath capture (either form), else None."""
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, JsonPathCapture):
+        return spec.json_path
+    return None

@@ -15,7 +15,7 @@ _ENV_REFERENCE = ("${ssm:", "${secretsmanager:")
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
 
-# Shorter environment values are not treated as secrets: redacting "3" or "true"
+# Shorter values are not treated as secrets: redacting "3" or "true"
 # everywhere would garble every report without protecting anything.
 MIN_SECRET_LENGTH = 4
 
@@ -33,7 +33,10 @@ class Interpolator:
     """
 
     env: Mapping[str, str]
-    secrets: set[str] = field(default_factory=set)
+    secrets: set[str] = field(default_factory=set)  # from secret references: always secret
+    # Every substituted environment value by variable name: the config decides
+    # (by the name, and `redact.env`) which of them are secrets.
+    env_values: dict[str, set[str]] = field(default_factory=dict)
     unset: list[str] = field(default_factory=list)
 
     def __call__(self, text: str) -> str:
@@ -66,7 +69,7 @@ class Interpolator:
                     raise InterpolationError(f"environment variable {name}: {exc}") from None
             if value is not None and (value != "" or default is None):
                 if len(value) >= MIN_SECRET_LENGTH:
-                    self.secrets.add(value)
+                    self.env_values.setdefault(name, set()).add(value)
                 return value
             if default is not None:
                 return default

@@ -210,6 +210,7 @@ def _check_config_text(
         return LoadResult(source, None, _sorted(problems))
     config._source = source
     config._secrets = frozenset(interpolate.secrets)
+    config._env_values = {k: frozenset(v) for k, v in interpolate.env_values.items()}
     config._unset_routing_keys = tuple(reader.unset_routing_keys)
     return LoadResult(source, config, _sorted(problems))
 

@@ -27,6 +27,7 @@ from e2echeck import __version__
 from e2echeck.config._base import ConfigModel
 from e2echeck.config.captures import CAPTURE_NAME_PATTERN, Capture, CaptureName
 from e2echeck.config.captures import HeaderCapture as HeaderCapture
+from e2echeck.config.captures import JsonPathCapture as JsonPathCapture
 from e2echeck.config.captures import RegexCapture as RegexCapture
 from e2echeck.config.fields import Method as Method
 from e2echeck.config.fields import (
@@ -43,6 +44,7 @@ from e2echeck.config.json_assertions import JSON_OPERATORS, JsonOperand, JsonPat
 from e2echeck.config.json_assertions import JSON_TYPES as JSON_TYPES
 from e2echeck.config.json_assertions import SIMPLE_JSONPATH as SIMPLE_JSONPATH
 from e2echeck.config.json_assertions import JsonAssertion as JsonAssertion
+from e2echeck.config.redact import RedactConfig, config_secrets
 from e2echeck.config.types import (
     AlsoAsText,
     Duration,
@@ -53,6 +55,7 @@ from e2echeck.config.types import (
 
 if TYPE_CHECKING:
     from e2echeck.config.problems import Problem
+    from e2echeck.redaction.names import NameRule
 
 NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
 TEMPLATE_REFERENCE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
@@ -353,6 +356,11 @@ class PagerDutyConfig(ConfigModel):
     send_resolve: Flag = Field(default=True, description="Send resolve when a check passes.")
     client: str = Field(default="e2echeck", description="Shown in PagerDuty as the client.")
     client_url: str | None = Field(default=None, description="Link shown with the client.")
+    body_excerpt: Flag = Field(
+        default=True,
+        description="Send an excerpt of the failing response body (secrets masked); "
+        "false sends none.",
+    )
 
     @field_validator("events_url", "client_url")
     @classmethod
@@ -421,10 +429,15 @@ class Config(ConfigModel):
     heartbeat: HeartbeatConfig | None = Field(
         default=None, description="Dead man's switch pinged after every run."
     )
+    redact: RedactConfig = Field(
+        default_factory=RedactConfig, description="More secrets to mask in every output."
+    )
     checks: list[Check] = Field(min_length=1, description="The checks.")
 
     _source: str = PrivateAttr(default="<memory>")
     _secrets: frozenset[str] = PrivateAttr(default=frozenset())
+    _env_values: dict[str, frozenset[str]] = PrivateAttr(default_factory=dict)
+    _all_secrets: frozenset[str] | None = PrivateAttr(default=None)
     _unset_routing_keys: tuple[Problem, ...] = PrivateAttr(default=())
 
     @property
@@ -438,23 +451,21 @@ class Config(ConfigModel):
         return self._source
 
     @property
+    def name_rule(self) -> NameRule:
+        """Which names look sensitive: the built-in words plus `redact.names`."""
+        from e2echeck.redaction.names import name_rule
+
+        return name_rule(self.redact.names)
+
+    @property
     def secrets(self) -> frozenset[str]:
-        """Every value that must never leave the process: routing keys, secret
-        headers (and their tokens), and values substituted from the environment."""
-        found = set(self._secrets)
-        if self.pagerduty and self.pagerduty.routing_key:
-            found.add(self.pagerduty.routing_key)
-        for check in self.checks:
-            if check.routing_key:
-                found.add(check.routing_key)
-            requests: list[_Request] = [*check.steps] if check.steps else [check]
-            for headers in [self.defaults.headers, *(r.headers for r in requests)]:
-                for name, value in headers.items():
-                    if name.lower() in SECRET_HEADERS and value:
-                        found.add(value)
-                        # "Bearer abc": the token alone must not leak either.
-                        found.update(part for part in value.split() if len(part) >= 8)
-        return frozenset(value for value in found if value)
+        """Every value known before the run that must never leave the process:
+        secret references, sensitive environment variables, routing keys, and
+        values in sensitive positions (see e2echeck.config.redact)."""
+        if self._all_secrets is None:
+            found = config_secrets(self, self._env_values, self.name_rule)
+            self._all_secrets = found | self._secrets
+        return self._all_secrets
 
     def settings_for(self, check: Check) -> CheckSettings:
         """The check's own settings, `defaults` for those it leaves out."""
@@ -481,9 +492,6 @@ class Config(ConfigModel):
         if check.routing_key:
             return check.routing_key
         return self.pagerduty.routing_key if self.pagerduty else None
-
-
-SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key"})
 
 
 def merge_headers(*layers: dict[str, str]) -> dict[str, str]:

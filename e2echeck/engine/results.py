@@ -35,6 +35,7 @@ class CheckResult:
     started_at: datetime | None = None
     elapsed_ms: float = 0.0  # wall time of the check, retries and waits between them included
     retried_reasons: list[str] = field(default_factory=list)  # first reason of each earlier attempt
+    secrets: frozenset[str] = frozenset()  # found at run time: every output masks them
 
     @property
     def name(self) -> str:
@@ -66,6 +67,14 @@ class RunResult:
     @property
     def failed(self) -> list[CheckResult]:
         return [r for r in self.results if r.outcome is Outcome.FAILED]
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """The secrets every check of the run found at run time."""
+        found: set[str] = set()
+        for result in self.results:
+            found.update(result.secrets)
+        return frozenset(found)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome is outcome)

@@ -3,10 +3,16 @@
 Steps share their cookies; captures (JSONPath, header, regex) feed `{{ name }}`
 in the url, headers, params and bodies of later steps. The first failing step
 fails the attempt and the later steps do not run.
+
+Secrets born at run time (a secret capture's value, a value filled into a
+sensitive position, a Set-Cookie or `access_token` of a scenario's response or
+of a failing one) are gathered into the attempt's `secrets`, for the reports
+and events to mask; a passing single request costs nothing here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,12 +23,20 @@ from e2echeck.config.models import (
     CheckSettings,
     Expect,
     HeaderCapture,
+    JsonPathCapture,
     RegexCapture,
     merge_headers,
 )
 from e2echeck.engine.assertions import _regex, evaluate
-from e2echeck.engine.exchange import TOO_DEEP, Exchange, RequestFailed
+from e2echeck.engine.exchange import EXCERPT_LIMIT, TOO_DEEP, Exchange, RequestFailed
 from e2echeck.engine.http import RequestSpec
+from e2echeck.redaction.names import NameRule, name_rule
+from e2echeck.redaction.scrub import (
+    add_secret,
+    collect_headers,
+    collect_sensitive,
+    scrub_excerpt,
+)
 
 if TYPE_CHECKING:
     from e2echeck.engine.http import HttpPool
@@ -44,6 +58,8 @@ class StepPlan:
     capture: dict[str, Any]
     templated: bool
     need_cert: bool
+    secret_captures: frozenset[str] = frozenset()
+    sensitive_templates: bool = False  # a template fills a sensitive position
 
 
 @dataclass(slots=True)
@@ -51,6 +67,7 @@ class CheckPlan:
     check: Check
     settings: CheckSettings
     steps: list[StepPlan]
+    rule: NameRule
 
     @property
     def is_scenario(self) -> bool:
@@ -71,10 +88,12 @@ class Attempt:
     body_excerpt: str = ""
 
 
-def plan_check(check: Check, settings: CheckSettings) -> CheckPlan:
+def plan_check(check: Check, settings: CheckSettings, rule: NameRule | None = None) -> CheckPlan:
+    rule = rule if rule is not None else name_rule()
     requests: list[Any] = list(check.steps) if check.steps else [check]
     steps = []
     for request in requests:
+        capture = dict(getattr(request, "capture", None) or {})
         templated = any(
             _has_reference(value)
             for value in (
@@ -97,12 +116,85 @@ def plan_check(check: Check, settings: CheckSettings) -> CheckPlan:
                 json=request.json_body,
                 form=dict(request.form) if request.form is not None else None,
                 expect=request.expect,
-                capture=dict(getattr(request, "capture", None) or {}),
+                capture=capture,
                 templated=templated,
                 need_cert=request.expect.tls_cert_min_days is not None,
+                secret_captures=frozenset(
+                    name for name, spec in capture.items() if _secret_capture(name, spec, rule)
+                ),
+                sensitive_templates=templated and _sensitive_templates(request, rule),
             )
         )
-    return CheckPlan(check, settings, steps)
+    return CheckPlan(check, settings, steps, rule)
+
+
+def _secret_capture(name: str, spec: Any, rule: NameRule) -> bool:
+    """Marked `secret: true`, a sensitive name, or read from a sensitive place
+    (an X-Token header, "$.access_token", a regex like `token=(...)`)."""
+    if isinstance(spec, str):
+        return rule.sensitive(name) or rule.sensitive(spec)
+    where = spec.header if isinstance(spec, HeaderCapture) else None
+    if isinstance(spec, RegexCapture):
+        where = spec.regex
+    if isinstance(spec, JsonPathCapture):
+        where = spec.json_path
+    return bool(spec.secret) or rule.sensitive(name) or rule.sensitive(where or "")
+
+
+def _sensitive_templates(request: Any, rule: NameRule) -> bool:
+    named = [
+        *request.headers.items(),
+        *request.params.items(),
+        *(request.form or {}).items(),
+    ]
+    if any(rule.sensitive(name) and _has_reference(value) for name, value in named):
+        return True
+    return request.json_body is not None and _has_reference(request.json_body)
+
+
+def _filled_secrets(spec: RequestSpec, rule: NameRule, found: set[str]) -> None:
+    """The values templates put into sensitive positions of a request."""
+    collect_headers(spec.headers, rule, found)
+    for name, value in [*(spec.params or {}).items(), *(spec.form or {}).items()]:
+        if rule.sensitive(name):
+            for item in value if isinstance(value, list) else [value]:
+                add_secret(found, as_text(item))
+    if spec.json is not None:
+        _collect_json(spec.json, rule, found)
+
+
+def _collect_json(document: Any, rule: NameRule, found: set[str]) -> None:
+    # A body deeper than the stack: its excerpt is still masked as text.
+    with contextlib.suppress(RecursionError):
+        collect_sensitive(document, rule, found)
+
+
+def _json_document(exchange: Exchange) -> Any:
+    """The parsed body when it is a whole JSON object or array, else None."""
+    if exchange.truncated or exchange.body.lstrip()[:1] not in (b"{", b"["):
+        return None
+    try:
+        return exchange.json()
+    except ValueError:
+        return None
+
+
+def response_secrets(exchange: Exchange, rule: NameRule, found: set[str]) -> Any:
+    """Add the values of a response's sensitive positions (Set-Cookie, X-Token,
+    JSON keys like access_token) to `found`; the parsed JSON body, if any."""
+    collect_headers(exchange.headers, rule, found)
+    document = _json_document(exchange)
+    if document is not None:
+        _collect_json(document, rule, found)
+    return document
+
+
+def failure_excerpt(exchange: Exchange, rule: NameRule, document: Any) -> str:
+    """The failing body's excerpt, the values of its sensitive keys masked."""
+    try:
+        return scrub_excerpt(exchange.excerpt(), rule, document, EXCERPT_LIMIT)
+    except RecursionError:
+        return scrub_excerpt(exchange.excerpt(), rule, "", EXCERPT_LIMIT)
 
 
 def _has_reference(value: Any) -> bool:
@@ -187,7 +279,11 @@ def render(step: StepPlan, settings: CheckSettings, captures: dict[str, Any]) ->
 
 
 def capture_values(
-    capture: dict[str, Any], exchange: Exchange, captures: dict[str, Any]
+    capture: dict[str, Any],
+    exchange: Exchange,
+    captures: dict[str, Any],
+    secret: frozenset[str] = frozenset(),
+    secrets: set[str] | None = None,
 ) -> list[str]:
     """Store each capture of a step in `captures`; the failures, if any."""
     from e2echeck.config._jsonpath import find_all
@@ -207,6 +303,8 @@ def capture_values(
                 continue
             captures[name] = match.group(1)
         else:
+            if isinstance(spec, JsonPathCapture):
+                spec = spec.json_path
             try:
                 document = exchange.json()
             except ValueError as exc:
@@ -221,18 +319,27 @@ def capture_values(
                 failures.append(f"cannot capture {name}: {spec} was not found in the body")
                 continue
             captures[name] = found[0]
+        if secrets is not None and name in secret and name in captures:
+            add_secret(secrets, as_text(captures[name]))
     return failures
 
 
-async def run_attempt(plan: CheckPlan, http: HttpPool) -> Attempt:
-    """Run every step of `plan` once, stopping at the first failing step."""
+async def run_attempt(plan: CheckPlan, http: HttpPool, secrets: set[str] | None = None) -> Attempt:
+    """Run every step of `plan` once, stopping at the first failing step.
+
+    The run-time secrets found are added to `secrets` (kept across attempts)."""
     settings = plan.settings
+    found: set[str] = set() if secrets is None else secrets
+    rule = plan.rule
+    scenario = len(plan.steps) > 1
     captures: dict[str, Any] = {}
     cookies: Any = None
     elapsed = 0.0
     last: Exchange | None = None
     for step in plan.steps:
         spec = render(step, settings, captures)
+        if step.sensitive_templates:
+            _filled_secrets(spec, rule, found)
         prefix = f"step {step.name}: " if step.name is not None else ""
         try:
             exchange, cookies = await http.exchange(spec, cookies)
@@ -249,8 +356,9 @@ async def run_attempt(plan: CheckPlan, http: HttpPool) -> Attempt:
         elapsed += exchange.elapsed
         last = exchange
         failures = evaluate(step.expect, exchange)
+        document = response_secrets(exchange, rule, found) if scenario or failures else None
         if not failures and step.capture:
-            failures = capture_values(step.capture, exchange, captures)
+            failures = capture_values(step.capture, exchange, captures, step.secret_captures, found)
         if failures:
             return Attempt(
                 ok=False,
@@ -260,7 +368,7 @@ async def run_attempt(plan: CheckPlan, http: HttpPool) -> Attempt:
                 method=exchange.method,
                 url=exchange.url,
                 failed_step=step.name,
-                body_excerpt=exchange.excerpt(),
+                body_excerpt=failure_excerpt(exchange, rule, document),
             )
     assert last is not None
     return Attempt(

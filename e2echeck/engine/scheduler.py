@@ -35,7 +35,10 @@ class _Run:
         self.on_result = on_result
 
     async def check(self, plan: CheckPlan, unknown_reason: str | None = None) -> CheckResult:
-        result = await self._check(plan)
+        secrets: set[str] = set()  # found at run time, over every attempt
+        result = await self._check(plan, secrets)
+        if secrets:
+            result.secrets = frozenset(secrets)
         if unknown_reason is not None and result.outcome is not Outcome.SKIPPED:
             result.outcome = Outcome.UNKNOWN
             result.failures.insert(0, unknown_reason)
@@ -43,7 +46,7 @@ class _Run:
             self.on_result(result)
         return result
 
-    async def _check(self, plan: CheckPlan) -> CheckResult:
+    async def _check(self, plan: CheckPlan, secrets: set[str]) -> CheckResult:
         log = AttemptLog()
         slots, http = self.slots, self.http
         began: list[float] = []
@@ -55,7 +58,7 @@ class _Run:
                     log.started = True
                     began.append(perf_counter())
                     started_at.append(datetime.now(UTC))
-                return await run_attempt(plan, http)
+                return await run_attempt(plan, http, secrets)
 
         settings = plan.settings
         try:
@@ -166,7 +169,8 @@ async def arun_checks(
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     selected = [c for c in (config.checks if checks is None else checks) if c.enabled]
-    plans = [plan_check(check, config.settings_for(check)) for check in selected]
+    rule = config.name_rule
+    plans = [plan_check(check, config.settings_for(check), rule) for check in selected]
     started_at = datetime.now(UTC)
     async with HttpPool(concurrency, ssl_context=ssl_context, body_limit=body_limit) as http:
         run = _Run(http, concurrency, deadline, on_result)

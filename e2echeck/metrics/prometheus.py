@@ -10,12 +10,14 @@ dependencies of its own, 50 to 120 ms to import, paid only with --metrics.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from e2echeck.engine.results import Outcome
 
 if TYPE_CHECKING:
     from e2echeck.config.models import Config
+    from e2echeck.redaction import Redactor
     from e2echeck.runner import RunOutcome
 
 
@@ -39,6 +41,7 @@ def write_prometheus(
     outcome: RunOutcome,
     *,
     state_path: str | None = None,
+    redactor: Redactor | None = None,
 ) -> None:
     """Write this run's metrics to `path`, replacing the file atomically.
 
@@ -71,13 +74,14 @@ def write_prometheus(
         "e2echeck_last_run_timestamp_seconds", "When the last run finished", registry=registry
     )
     run = outcome.run
+    label: Callable[[str], str] = redactor.text if redactor else str
     for result in run.results:
         if result.outcome is Outcome.SKIPPED:
             continue
         if result.outcome is not Outcome.UNKNOWN:
-            success.labels(result.name).set(1 if result.ok else 0)
-        duration.labels(result.name).set(result.duration_ms / 1000.0)
-        attempts.labels(result.name).set(result.attempts)
+            success.labels(label(result.name)).set(1 if result.ok else 0)
+        duration.labels(label(result.name)).set(result.duration_ms / 1000.0)
+        attempts.labels(label(result.name)).set(result.attempts)
     last_run.set(run.finished_at.timestamp())
     alerts = _open_alerts(config, outcome, state_path)
     if alerts is not None:
@@ -88,7 +92,7 @@ def write_prometheus(
             registry=registry,
         )
         for key, (check, is_open) in sorted(alerts.items()):
-            open_alert.labels(key, check).set(1 if is_open else 0)
+            open_alert.labels(label(key), label(check)).set(1 if is_open else 0)
     write_to_textfile(os.fspath(path), registry)
 
 

@@ -1,0 +1,99 @@
+"""The `redact` section, and the secrets a config holds before anything runs.
+
+A value is a secret when it came from a secret reference, from an environment
+variable whose name looks sensitive (or is listed in `redact.env`), when it is
+a routing key, or when it sits in a sensitive position: a header, query
+parameter, form field or JSON key whose name looks sensitive. Everything else
+(base URLs from `${E2E_API_URL}`, paths, ids) prints in full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from pydantic import Field, StringConstraints
+
+from e2echeck.config._base import ConfigModel
+from e2echeck.redaction.names import NameRule
+from e2echeck.redaction.scrub import add_secret, collect_sensitive
+
+if TYPE_CHECKING:
+    from e2echeck.config.models import Config
+
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+SensitiveName = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class RedactConfig(ConfigModel):
+    """More secrets than the built-in rule finds."""
+
+    env: list[EnvName] = Field(
+        default_factory=list,
+        description="Environment variables whose values are secrets whatever their names.",
+    )
+    names: list[SensitiveName] = Field(
+        default_factory=list,
+        description="More sensitive words: a header, query parameter, form field, JSON key or "
+        "capture whose name contains one (any case) holds a secret.",
+    )
+
+
+def config_secrets(
+    config: Config, env_values: Mapping[str, Iterable[str]], rule: NameRule
+) -> frozenset[str]:
+    """Every secret value of `config`: see the module's docstring."""
+    found: set[str] = set()
+    listed = set(config.redact.env)
+    for name, values in env_values.items():
+        if name in listed or rule.sensitive(name):
+            for value in values:
+                add_secret(found, value)
+    if config.pagerduty and config.pagerduty.routing_key:
+        found.add(config.pagerduty.routing_key)
+    _headers(config.defaults.headers, rule, found)
+    if config.heartbeat:
+        _query(config.heartbeat.url, rule, found)
+    for check in config.checks:
+        if check.routing_key:
+            found.add(check.routing_key)
+        for request in [*check.steps] if check.steps else [check]:
+            _request(request, rule, found)
+    return frozenset(value for value in found if value)
+
+
+def _templated(value: str) -> bool:
+    return "{{" in value  # filled at run time: the engine records the filled value
+
+
+def _headers(headers: Mapping[str, str], rule: NameRule, found: set[str]) -> None:
+    for name, value in headers.items():
+        if rule.sensitive(name) and value and not _templated(value):
+            add_secret(found, value)
+
+
+def _query(url: str | None, rule: NameRule, found: set[str]) -> None:
+    if url and "?" in url:
+        for name, value in parse_qsl(urlsplit(url).query):
+            if rule.sensitive(name) and not _templated(value):
+                add_secret(found, value)
+
+
+def _request(request: Any, rule: NameRule, found: set[str]) -> None:
+    _headers(request.headers, rule, found)
+    _query(request.url, rule, found)
+    for name, value in request.params.items():
+        if rule.sensitive(name):
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str) and not _templated(item):
+                    add_secret(found, item)
+                elif not isinstance(item, str | bool) and item is not None:
+                    add_secret(found, str(item))
+    for name, value in (request.form or {}).items():
+        if rule.sensitive(name) and not _templated(value):
+            add_secret(found, value)
+    if request.json_body is not None:
+        collected: set[str] = set()
+        collect_sensitive(request.json_body, rule, collected)
+        found.update(value for value in collected if not _templated(value))

@@ -1,0 +1,101 @@
+"""Scrubbing values by position: JSON by key, `name=value` text by name, and
+collecting the values a response holds in sensitive positions."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from e2echeck.redaction.names import MASK, MIN_SECRET_LENGTH, NameRule
+
+
+def scrub_json(value: Any, rule: NameRule) -> Any:
+    """A copy of JSON-like `value`, the value of every sensitive key masked whole
+    (an object or list under such a key included), recursively."""
+    if isinstance(value, dict):
+        return {
+            key: MASK if rule.sensitive(str(key)) else scrub_json(item, rule)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [scrub_json(item, rule) for item in value]
+    return value
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    value = match.group("value")
+    masked = f'"{MASK}"' if value.startswith('"') else MASK
+    return match.group("name") + masked
+
+
+def scrub_pairs(text: str, rule: NameRule) -> str:
+    """`token=abc` becomes `token=***` and `"token": "abc"` becomes `"token": "***"`
+    for every sensitive name: query strings inside URLs, form bodies, cookies and
+    JSON text too cut or broken to parse."""
+    if not rule.sensitive(text):
+        return text
+    text = rule.pair.sub(_mask_value, text)
+    if '"' in text:
+        text = rule.json_pair.sub(_mask_value, text)
+    return text
+
+
+def scrub_excerpt(text: str, rule: NameRule, document: Any = None, limit: int = 0) -> str:
+    """A body excerpt fit to show: a JSON body re-serialised with its sensitive keys
+    masked (from `document` when the whole body was parsed, cut to `limit`
+    characters), any other text with its sensitive `name=value` pairs masked."""
+    if document is None:
+        stripped = text.lstrip()
+        if stripped[:1] in ("{", "["):
+            try:
+                document = json.loads(text)
+            except ValueError:
+                document = None
+    if isinstance(document, dict | list):
+        scrubbed = scrub_json(document, rule)
+        if scrubbed != document:  # else the body is shown as it came
+            shown = json.dumps(scrubbed, ensure_ascii=False)
+            return shown[:limit] if limit else shown
+    return scrub_pairs(text, rule)
+
+
+def collect_sensitive(value: Any, rule: NameRule, found: set[str], *, under: bool = False) -> None:
+    """Add to `found` every scalar under a sensitive key of JSON-like `value`."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            collect_sensitive(item, rule, found, under=under or rule.sensitive(str(key)))
+    elif isinstance(value, list):
+        for item in value:
+            collect_sensitive(item, rule, found, under=under)
+    elif under and value is not None and not isinstance(value, bool):
+        text = value if isinstance(value, str) else json.dumps(value)
+        add_secret(found, text)
+
+
+_COOKIE_ATTRIBUTES = frozenset(
+    {"path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority"}
+)
+
+
+def add_secret(found: set[str], value: str) -> None:
+    """A secret value, and its parts: the token of "Bearer abc", each cookie's value
+    (not a Set-Cookie's attributes: its Domain or Path are no secret)."""
+    if len(value) < MIN_SECRET_LENGTH:
+        return
+    found.add(value)
+    found.update(part for part in value.split() if len(part) >= 8)
+    if "=" in value:
+        for pair in value.split(";"):
+            name, eq, rest = pair.strip().partition("=")
+            if eq and name.lower() not in _COOKIE_ATTRIBUTES and len(rest) >= MIN_SECRET_LENGTH:
+                found.add(rest)
+
+
+def collect_headers(headers: Mapping[str, str], rule: NameRule, found: set[str]) -> None:
+    """The values of sensitive headers (Set-Cookie, X-Token, ...)."""
+    items = headers.multi_items() if hasattr(headers, "multi_items") else headers.items()
+    for name, value in items:
+        if rule.sensitive(name) and value:
+            add_secret(found, value)
