@@ -88,7 +88,7 @@ def _precheck_capture(value: Any) -> Any:
         raise ValueError(f"expected {_CAPTURE_HELP}; got {value!r}")
     kinds = [key for key in _KINDS if key in value]
     if len(kinds) > 1:
-        raise ValueError(f"give one of json, header or regex, not {' and '.join(kinds)}")
+        raise ValueError(f"give one of json, header or regex; got {' and '.join(kinds)}")
     if not kinds:
         from e2echeck.config._suggest import did_you_mean
 

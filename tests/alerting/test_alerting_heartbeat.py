@@ -27,7 +27,7 @@ def test_heartbeat_error_status_is_a_warning(heartbeat_server: HeartbeatServer) 
 
 
 def test_unreachable_heartbeat_is_a_redacted_warning(refused_url: str) -> None:
-    secret_url = refused_url.replace("/v2/enqueue", "/ping/${TENANT}")
+    secret_url = refused_url.replace("/v2/enqueue", "/ping/${TENANT_SECRET}")
     config = make_config(
         "http://127.0.0.1:9/v2/enqueue",
         [service("a")],

@@ -29,8 +29,8 @@ def _leaky_config(url: str, state: str | None = None) -> Config:
             service(
                 "api",
                 headers={"Authorization": "Bearer ${API_TOKEN}", "Cookie": "${SESSION_COOKIE}"},
-                params={"tenant": "${TENANT}"},
-                description="tenant ${TENANT}",
+                params={"tenant": "${TENANT_SECRET}"},
+                description="tenant ${TENANT_SECRET}",
             ),
             service("other", routing_key="${OTHER_SERVICE_KEY}"),
         ],

@@ -17,11 +17,17 @@ def test_the_keys_of_every_section_come_from_its_model() -> None:
     assert set(known_keys(("pagerduty",))) == _keys(models.PagerDutyConfig)
     assert set(known_keys(("state",))) == _keys(models.StateConfig)
     assert set(known_keys(("heartbeat",))) == _keys(models.HeartbeatConfig)
+    assert set(known_keys(("redact",))) == {"env", "names"}
     assert set(known_keys(("checks", 3))) == _keys(models.Check)
     assert set(known_keys(("checks", 0, "expect"))) == _keys(models.Expect)
     assert set(known_keys(("checks", 0, "steps", 1))) == _keys(models.Step)
     assert set(known_keys(("checks", 0, "steps", 1, "expect"))) == _keys(models.Expect)
-    assert set(known_keys(("checks", 0, "steps", 1, "capture", "token"))) == {"header", "regex"}
+    assert set(known_keys(("checks", 0, "steps", 1, "capture", "token"))) == {
+        "json",
+        "header",
+        "regex",
+        "secret",
+    }
     # Free-form mappings and values have no known keys.
     assert known_keys(("checks", 0, "headers")) == []
     assert known_keys(("checks", 0, "json")) == []
