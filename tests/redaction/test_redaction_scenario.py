@@ -238,4 +238,3 @@ def test_the_lambda_log_lines_leak_no_token(
     _assert_clean("the Lambda summary", json.dumps(summary), base_url)
     _assert_clean("the PagerDuty events", _pd_text(fake_pd), base_url)
     assert all(token not in state.read_text() for token in TOKENS)
-
