@@ -21,6 +21,7 @@ from pydantic import (
 
 from e2echeck.config._base import ConfigModel
 from e2echeck.config.json_assertions import check_jsonpath, check_regex
+from e2echeck.config.types import Flag
 
 CAPTURE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -33,14 +34,14 @@ _SECRET_HELP = (
 
 class HeaderCapture(ConfigModel):
     header: str = Field(description="Capture the value of this response header.")
-    secret: bool = Field(default=False, description=_SECRET_HELP)
+    secret: Flag = Field(default=False, description=_SECRET_HELP)
 
 
 class JsonPathCapture(ConfigModel):
     json_path: str = Field(
         alias="json", description='Capture the first match of this JSONPath, e.g. "$.token".'
     )
-    secret: bool = Field(default=False, description=_SECRET_HELP)
+    secret: Flag = Field(default=False, description=_SECRET_HELP)
 
     @field_validator("json_path")
     @classmethod
@@ -50,7 +51,7 @@ class JsonPathCapture(ConfigModel):
 
 class RegexCapture(ConfigModel):
     regex: str = Field(description="Capture the first group of this regular expression.")
-    secret: bool = Field(default=False, description=_SECRET_HELP)
+    secret: Flag = Field(default=False, description=_SECRET_HELP)
 
     @field_validator("regex")
     @classmethod

@@ -2,7 +2,7 @@
 
 Configs are generated from the models' own space (a text or a list, methods in
 any case, numbers and booleans as text, every assertion form and operator,
-scenarios with captures, defaults, pagerduty, state, heartbeat, ${VAR}
+scenarios with captures, defaults, pagerduty, state, heartbeat, redact, ${VAR}
 references), and every example config of the repository is checked too: the
 loader accepts each, and so must the schema an editor validates with.
 """
@@ -178,10 +178,17 @@ def requests(draw: Draw, url: st.SearchStrategy[str] = urls) -> dict[str, Any]:
     return {**request, **body}
 
 
+def _maybe_secret(capture: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(st.just(capture), flags.map(lambda flag: {**capture, "secret": flag}))
+
+
 captures = st.one_of(
     jsonpaths,
-    st.from_regex(r"\A[A-Za-z-]{1,12}\Z").map(lambda h: {"header": h}),
-    st.sampled_from(["id=([0-9]+)", "(?P<token>[a-z]+)"]).map(lambda r: {"regex": r}),
+    jsonpaths.map(lambda p: {"json": p}).flatmap(_maybe_secret),
+    st.from_regex(r"\A[A-Za-z-]{1,12}\Z").map(lambda h: {"header": h}).flatmap(_maybe_secret),
+    st.sampled_from(["id=([0-9]+)", "(?P<token>[a-z]+)"])
+    .map(lambda r: {"regex": r})
+    .flatmap(_maybe_secret),
 )
 
 
@@ -263,6 +270,14 @@ def configs(draw: Draw) -> dict[str, Any]:
                         "send_resolve": flags,
                         "client": texts,
                         "client_url": urls,
+                        "body_excerpt": flags,
+                    },
+                ),
+                "redact": st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "env": st.lists(st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,10}\Z")),
+                        "names": st.lists(st.from_regex(r"\A[A-Za-z][A-Za-z0-9_-]{0,10}\Z")),
                     },
                 ),
                 "state": st.sampled_from(["state.json", "s3://bucket/key"]).map(
