@@ -24,21 +24,34 @@ def scrub_json(value: Any, rule: NameRule) -> Any:
     return value
 
 
-def _mask_value(match: re.Match[str]) -> str:
-    value = match.group("value")
-    masked = f'"{MASK}"' if value.startswith('"') else MASK
-    return match.group("name") + masked
+# name=value (query strings, form bodies, cookies), the value up to a delimiter.
+_PAIR = re.compile(r"(?P<name>[\w.\-\[\]]+)(?P<sep>=)(?P<value>[^&#\s;,\"'<>]+)")
+# "name": value in JSON text that did not parse (a cut excerpt): a string
+# (possibly cut short) or a scalar. Names are checked against the rule in code:
+# a pattern holding the words backtracks at every position of the text.
+_JSON_PAIR = re.compile(
+    r"\"(?P<name>[^\"\\]*)\"(?P<sep>\s*:\s*)(?P<value>\"(?:[^\"\\]|\\.)*\"?|[^\s,}\]\[{\"]+)"
+)
 
 
 def scrub_pairs(text: str, rule: NameRule) -> str:
     """`token=abc` becomes `token=***` and `"token": "abc"` becomes `"token": "***"`
     for every sensitive name: query strings inside URLs, form bodies, cookies and
     JSON text too cut or broken to parse."""
-    if not rule.sensitive(text):
+    if ("=" not in text and '"' not in text) or not rule.sensitive(text):
         return text
-    text = rule.pair.sub(_mask_value, text)
+
+    def mask(match: re.Match[str]) -> str:
+        if not rule.sensitive(match.group("name")):
+            return match.group(0)
+        value = match.group("value")
+        masked = f'"{MASK}"' if value.startswith('"') else MASK
+        return match.group(0)[: match.start("value") - match.start(0)] + masked
+
+    if "=" in text:
+        text = _PAIR.sub(mask, text)
     if '"' in text:
-        text = rule.json_pair.sub(_mask_value, text)
+        text = _JSON_PAIR.sub(mask, text)
     return text
 
 
