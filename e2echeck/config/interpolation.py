@@ -10,14 +10,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from e2echeck.redaction.names import MIN_SECRET_LENGTH
+
 _REFERENCE_PREFIXES = ("ssm:", "secretsmanager:")
 _ENV_REFERENCE = ("${ssm:", "${secretsmanager:")
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
-
-# Shorter values are not treated as secrets: redacting "3" or "true"
-# everywhere would garble every report without protecting anything.
-MIN_SECRET_LENGTH = 4
 
 
 class InterpolationError(ValueError):

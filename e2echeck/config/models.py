@@ -52,10 +52,10 @@ from e2echeck.config.types import (
     StatusSpec,
     WholeNumber,
 )
+from e2echeck.redaction.names import NameRule, name_rule
 
 if TYPE_CHECKING:
     from e2echeck.config.problems import Problem
-    from e2echeck.redaction.names import NameRule
 
 NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
 TEMPLATE_REFERENCE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
@@ -453,15 +453,12 @@ class Config(ConfigModel):
     @property
     def name_rule(self) -> NameRule:
         """Which names look sensitive: the built-in words plus `redact.names`."""
-        from e2echeck.redaction.names import name_rule
-
         return name_rule(self.redact.names)
 
     @property
     def secrets(self) -> frozenset[str]:
-        """Every value known before the run that must never leave the process:
-        secret references, sensitive environment variables, routing keys, and
-        values in sensitive positions (see e2echeck.config.redact)."""
+        """Every value known before the run that must never leave the process
+        (the rule is in e2echeck.config.redact)."""
         if self._all_secrets is None:
             found = config_secrets(self, self._env_values, self.name_rule)
             self._all_secrets = found | self._secrets

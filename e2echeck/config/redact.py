@@ -9,11 +9,12 @@ parameter, form field or JSON key whose name looks sensitive. Everything else
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from e2echeck.config._base import ConfigModel
 from e2echeck.redaction.names import NameRule
@@ -22,7 +23,24 @@ from e2echeck.redaction.scrub import add_secret, collect_sensitive
 if TYPE_CHECKING:
     from e2echeck.config.models import Config
 
-EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+def _check_env_name(name: str) -> str:
+    if not re.fullmatch(_ENV_NAME.strip("^$"), name):
+        raise ValueError(
+            f"expected an environment variable name (letters, digits and _, not starting "
+            f"with a digit); got {name!r}"
+        )
+    return name
+
+
+EnvName = Annotated[
+    str,
+    AfterValidator(_check_env_name),
+    WithJsonSchema({"type": "string", "pattern": _ENV_NAME}),
+]
 SensitiveName = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
