@@ -282,6 +282,9 @@ def test_the_example_checks_yaml_against_local_imitations(
         "internet-reachable": ("ok", []),
     }
     assert result.exit_code == 0
+    # A base URL from the environment is no secret: it prints in full.
+    urls = {c["name"]: c["url"] for c in document["checks"]}
+    assert urls["api-json"].startswith(http_server.base_url + "/"), urls
     text = invoke(str(ROOT / "checks.yaml"), "--no-alert", env=env).output
     assert "5 checks in " in text and "5 passed" in text
 
