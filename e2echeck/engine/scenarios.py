@@ -12,7 +12,6 @@ and events to mask; a passing single request costs nothing here.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,12 +30,14 @@ from e2echeck.engine.assertions import _regex, evaluate
 from e2echeck.engine.exchange import EXCERPT_LIMIT, TOO_DEEP, Exchange, RequestFailed
 from e2echeck.engine.http import RequestSpec
 from e2echeck.redaction.names import NameRule, name_rule
-from e2echeck.redaction.scrub import (
-    add_secret,
-    collect_headers,
-    collect_sensitive,
-    scrub_excerpt,
+from e2echeck.redaction.runtime import (
+    failure_excerpt,
+    filled_secrets,
+    response_secrets,
+    secret_capture,
+    sensitive_templates,
 )
+from e2echeck.redaction.scrub import add_secret
 
 if TYPE_CHECKING:
     from e2echeck.engine.http import HttpPool
@@ -120,81 +121,12 @@ def plan_check(check: Check, settings: CheckSettings, rule: NameRule | None = No
                 templated=templated,
                 need_cert=request.expect.tls_cert_min_days is not None,
                 secret_captures=frozenset(
-                    name for name, spec in capture.items() if _secret_capture(name, spec, rule)
+                    name for name, spec in capture.items() if secret_capture(name, spec, rule)
                 ),
-                sensitive_templates=templated and _sensitive_templates(request, rule),
+                sensitive_templates=templated and sensitive_templates(request, rule),
             )
         )
     return CheckPlan(check, settings, steps, rule)
-
-
-def _secret_capture(name: str, spec: Any, rule: NameRule) -> bool:
-    """Marked `secret: true`, a sensitive name, or read from a sensitive place
-    (an X-Token header, "$.access_token", a regex like `token=(...)`)."""
-    if isinstance(spec, str):
-        return rule.sensitive(name) or rule.sensitive(spec)
-    where = spec.header if isinstance(spec, HeaderCapture) else None
-    if isinstance(spec, RegexCapture):
-        where = spec.regex
-    if isinstance(spec, JsonPathCapture):
-        where = spec.json_path
-    return bool(spec.secret) or rule.sensitive(name) or rule.sensitive(where or "")
-
-
-def _sensitive_templates(request: Any, rule: NameRule) -> bool:
-    named = [
-        *request.headers.items(),
-        *request.params.items(),
-        *(request.form or {}).items(),
-    ]
-    if any(rule.sensitive(name) and _has_reference(value) for name, value in named):
-        return True
-    return request.json_body is not None and _has_reference(request.json_body)
-
-
-def _filled_secrets(spec: RequestSpec, rule: NameRule, found: set[str]) -> None:
-    """The values templates put into sensitive positions of a request."""
-    collect_headers(spec.headers, rule, found)
-    for name, value in [*(spec.params or {}).items(), *(spec.form or {}).items()]:
-        if rule.sensitive(name):
-            for item in value if isinstance(value, list) else [value]:
-                add_secret(found, as_text(item))
-    if spec.json is not None:
-        _collect_json(spec.json, rule, found)
-
-
-def _collect_json(document: Any, rule: NameRule, found: set[str]) -> None:
-    # A body deeper than the stack: its excerpt is still masked as text.
-    with contextlib.suppress(RecursionError):
-        collect_sensitive(document, rule, found)
-
-
-def _json_document(exchange: Exchange) -> Any:
-    """The parsed body when it is a whole JSON object or array, else None."""
-    if exchange.truncated or exchange.body.lstrip()[:1] not in (b"{", b"["):
-        return None
-    try:
-        return exchange.json()
-    except ValueError:
-        return None
-
-
-def response_secrets(exchange: Exchange, rule: NameRule, found: set[str]) -> Any:
-    """Add the values of a response's sensitive positions (Set-Cookie, X-Token,
-    JSON keys like access_token) to `found`; the parsed JSON body, if any."""
-    collect_headers(exchange.headers, rule, found)
-    document = _json_document(exchange)
-    if document is not None:
-        _collect_json(document, rule, found)
-    return document
-
-
-def failure_excerpt(exchange: Exchange, rule: NameRule, document: Any) -> str:
-    """The failing body's excerpt, the values of its sensitive keys masked."""
-    try:
-        return scrub_excerpt(exchange.excerpt(), rule, document, EXCERPT_LIMIT)
-    except RecursionError:
-        return scrub_excerpt(exchange.excerpt(), rule, "", EXCERPT_LIMIT)
 
 
 def _has_reference(value: Any) -> bool:
@@ -339,7 +271,7 @@ async def run_attempt(plan: CheckPlan, http: HttpPool, secrets: set[str] | None 
     for step in plan.steps:
         spec = render(step, settings, captures)
         if step.sensitive_templates:
-            _filled_secrets(spec, rule, found)
+            filled_secrets(spec, rule, found)
         prefix = f"step {step.name}: " if step.name is not None else ""
         try:
             exchange, cookies = await http.exchange(spec, cookies)
@@ -368,7 +300,7 @@ async def run_attempt(plan: CheckPlan, http: HttpPool, secrets: set[str] | None 
                 method=exchange.method,
                 url=exchange.url,
                 failed_step=step.name,
-                body_excerpt=failure_excerpt(exchange, rule, document),
+                body_excerpt=failure_excerpt(exchange.excerpt(), rule, document, EXCERPT_LIMIT),
             )
     assert last is not None
     return Attempt(

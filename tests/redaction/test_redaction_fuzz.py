@@ -28,6 +28,8 @@ POSITIONS = (
     "response header",
     "response json key",
     "capture name",
+    "templated query parameter",
+    "templated header",
 )
 
 
@@ -59,9 +61,10 @@ def echo() -> Any:
     def handle(request: Request) -> Reply:
         return json_reply(
             {
-                "query": request.query,
-                "headers": request.headers,
                 "body": request.body.decode("utf-8", "replace"),
+                # Every value received, without its name: only a known value is masked here.
+                "values": [v for vs in request.query.values() for v in vs]
+                + list(request.headers.values()),
                 **reply["json"],
             },
             status=500,
@@ -88,6 +91,19 @@ def _check(position: str, name: str, secret: str, base: str) -> dict[str, Any]:
         request["form"] = {name: secret}
     elif position == "json key":
         request["json"] = {"outer": {name: secret}}
+    elif position in ("templated query parameter", "templated header"):
+        use: dict[str, Any] = {"name": "use", "url": f"{base}/echo"}
+        if position == "templated header":
+            use["headers"] = {name: "{{ plain }}"}
+        else:
+            use["url"] += f"?{name}={{{{ plain }}}}&page=2"
+        return {
+            "name": "probe",
+            "steps": [
+                {"name": "give", "url": f"{base}/give", "capture": {"plain": "$.value"}},
+                use,
+            ],
+        }
     elif position == "capture name":
         capture_name = name.replace("-", "_")
         return {
