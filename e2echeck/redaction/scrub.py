@@ -75,18 +75,22 @@ def scrub_excerpt(text: str, rule: NameRule, document: Any = None, limit: int = 
 
 
 def collect_sensitive(value: Any, rule: NameRule, found: set[str], *, under: bool = False) -> None:
-    """Add to `found` every scalar under a sensitive key of JSON-like `value`."""
+    """Add to `found` every string under a sensitive key of JSON-like `value`.
+
+    Numbers are left to the by-key masking of the excerpt: masking "3600" or
+    "1234" wherever it appears would garble latencies and counts."""
     if isinstance(value, dict):
         for key, item in value.items():
             collect_sensitive(item, rule, found, under=under or rule.sensitive(str(key)))
     elif isinstance(value, list):
         for item in value:
             collect_sensitive(item, rule, found, under=under)
-    elif under and value is not None and not isinstance(value, bool):
-        text = value if isinstance(value, str) else json.dumps(value)
-        add_secret(found, text)
+    elif under and isinstance(value, str):
+        add_secret(found, value)
 
 
+# Values that would garble every report if masked wherever they appear.
+_NOT_SECRETS = frozenset({"true", "false", "null", "none"})
 _COOKIE_ATTRIBUTES = frozenset(
     {"path", "domain", "expires", "max-age", "samesite", "secure", "httponly", "priority"}
 )
@@ -95,10 +99,11 @@ _COOKIE_ATTRIBUTES = frozenset(
 def add_secret(found: set[str], value: str) -> None:
     """A secret value, and its parts: the token of "Bearer abc", each cookie's value
     (not a Set-Cookie's attributes: its Domain or Path are no secret)."""
-    if len(value) < MIN_SECRET_LENGTH:
+    if len(value) < MIN_SECRET_LENGTH or value.lower() in _NOT_SECRETS:
         return
     found.add(value)
-    found.update(part for part in value.split() if len(part) >= 8)
+    if ";" not in value:  # "Bearer abc": the token alone must not leak either
+        found.update(part for part in value.split() if len(part) >= 8)
     if "=" in value:
         for pair in value.split(";"):
             name, eq, rest = pair.strip().partition("=")
@@ -106,9 +111,15 @@ def add_secret(found: set[str], value: str) -> None:
                 found.add(rest)
 
 
+# Headers whose names contain a sensitive word but whose values are protocol
+# words, not secrets: treating `Access-Control-Allow-Credentials: true` as a
+# secret would mask every "true" of the run.
+_PROTOCOL_HEADERS = ("access-control-", "www-authenticate", "proxy-authenticate")
+
+
 def collect_headers(headers: Mapping[str, str], rule: NameRule, found: set[str]) -> None:
     """The values of sensitive headers (Set-Cookie, X-Token, ...)."""
     items = headers.multi_items() if hasattr(headers, "multi_items") else headers.items()
     for name, value in items:
-        if rule.sensitive(name) and value:
+        if value and rule.sensitive(name) and not name.lower().startswith(_PROTOCOL_HEADERS):
             add_secret(found, value)

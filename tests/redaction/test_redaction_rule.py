@@ -208,3 +208,27 @@ def test_a_capture_needs_a_kind_besides_secret(validate: Callable[..., Outcome])
     (error,) = outcome.problems
     assert error["path"].startswith("checks[0].steps[0].capture")
     assert 'expected a JSONPath such as "$.id", {json: "$.id"}' in error["message"]
+
+
+def test_protocol_words_and_numbers_do_not_become_secrets() -> None:
+    """`Access-Control-Allow-Credentials: true` and `"token_ttl": 3600` must not
+    mask every "true" and "3600" of the run."""
+
+    def reply(request: Request) -> Any:
+        return json_reply(
+            {"authenticated": True, "token_ttl": 3600, "note": "ttl 3600, ok true"},
+            headers=[("Access-Control-Allow-Credentials", "true"), ("X-Session", "sess-abc-123")],
+        )
+
+    with TestServer() as server:
+        server.add_route("GET", r"/me", reply)
+        config = _config(
+            [{"name": "me", "url": server.url("/me"), "expect": {"json": {"$.note": "x"}}}],
+            {},
+            defaults={"retries": 0},
+        )
+        run = run_checks(config)
+    shown = render_text(run, redactor=run_redactor(config, run), verbosity=2)
+    assert "$.note was 'ttl 3600, ok true'" in shown, shown
+    assert '"token_ttl": "***"' in shown  # masked in its position
+    assert "sess-abc-123" not in run_redactor(config, run).text("sess-abc-123")
