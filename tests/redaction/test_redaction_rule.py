@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,8 @@ from e2echeck.engine import run_checks
 from e2echeck.redaction import SENSITIVE_WORDS, config_redactor, name_rule, run_redactor
 from e2echeck.report.text import render_text
 from tests.config.helpers import Outcome
-from tests.support.configs import load_config
+from tests.support.cli import run_cli
+from tests.support.configs import load_config, write_config
 from tests.support.servers import Reply, Request, TestServer, json_reply
 
 BASE = "https://api.staging.example.com"
@@ -232,3 +234,24 @@ def test_protocol_words_and_numbers_do_not_become_secrets() -> None:
     assert "$.note was 'ttl 3600, ok true'" in shown, shown
     assert '"token_ttl": "***"' in shown  # masked in its position
     assert "sess-abc-123" not in run_redactor(config, run).text("sess-abc-123")
+
+
+def test_metrics_labels_are_masked(tmp_path: Path) -> None:
+    with TestServer() as server:
+        config = write_config(
+            tmp_path,
+            {
+                "version": 1,
+                "defaults": {"retries": 0},
+                "checks": [{"name": "svc-${SVC_TOKEN}", "url": server.url("/status/200")}],
+            },
+        )
+        metrics = tmp_path / "metrics.prom"
+        result = run_cli(
+            "run", str(config), "--no-alert", "--metrics", str(metrics),
+            env={"SVC_TOKEN": "abcd1234"},
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = metrics.read_text()
+    assert 'check="svc-***"' in text and "abcd1234" not in text
+    assert "abcd1234" not in result.output

@@ -136,6 +136,7 @@ def test_a_failing_login_scenario_leaks_no_token(
     state = tmp_path / "state.json"
     config = write_config(tmp_path, _document(fake_pd.url, state))
     json_path, junit_path = tmp_path / "report.json", tmp_path / "junit.xml"
+    metrics_path = tmp_path / "metrics.prom"
 
     result = run_cli(
         "run",
@@ -145,6 +146,8 @@ def test_a_failing_login_scenario_leaks_no_token(
         str(json_path),
         "--junit",
         str(junit_path),
+        "--metrics",
+        str(metrics_path),
         env=_env(base_url),
     )
 
@@ -163,6 +166,9 @@ def test_a_failing_login_scenario_leaks_no_token(
     _assert_clean("the JUnit report", junit_path.read_text(), base_url)
     _assert_clean("the PagerDuty events", _pd_text(fake_pd), base_url)
     assert state.exists() and all(token not in state.read_text() for token in TOKENS)
+    metrics = metrics_path.read_text()
+    assert 'check="checkout"' in metrics
+    assert all(token not in metrics for token in TOKENS)
 
     # Masked where the token was, the rest in full.
     report = json.loads(json_path.read_text())
