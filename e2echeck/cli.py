@@ -221,9 +221,11 @@ def run_command(config_path: Path, args: RunArgs) -> int:
     from e2echeck.report.junit import render_junit
     from e2echeck.report.text import Progress, render_alerts, render_text, use_colour
     from e2echeck.runner import (
+        LocationError,
         RunOptions,
         SelectionError,
         execute,
+        run_location,
         select_checks,
     )
 
@@ -256,10 +258,12 @@ def run_command(config_path: Path, args: RunArgs) -> int:
         deadline=deadline_seconds,
         alert=not args.no_alert,
         state_path=args.state_path,
+        location=args.location,
     )
     try:
         selected = select_checks(config, args.only, args.tags)
-    except SelectionError as exc:
+        run_location(config, args.location)
+    except (SelectionError, LocationError) as exc:
         click.echo(f"e2echeck: {exc}", err=True)
         return exit_code_for(exc)
     progress = Progress(len(selected), sys.stderr)

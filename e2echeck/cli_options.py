@@ -92,6 +92,13 @@ class RunArgs:
         type=click.Path(dir_okay=False),
         help="The alert state file (overrides state.path).",
     )
+    location: str | None = option(
+        "--location",
+        default=None,
+        metavar="NAME",
+        help="Where this run runs, one of locations.expected "
+        "(default: $E2ECHECK_LOCATION, else $AWS_REGION).",
+    )
     verbose: int = option(
         "-v", "--verbose", default=0, count=True, help="More detail (repeatable)."
     )

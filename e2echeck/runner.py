@@ -6,10 +6,11 @@ run or how events are delivered.
 
 from __future__ import annotations
 
+import os
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ class RunOptions:
     delivery_deadline: float | None = None
     alert: bool = True  # False: --no-alert, build the events but send nothing
     state_path: str | None = None  # overrides config.state.path
+    location: str | None = None  # --location; else $E2ECHECK_LOCATION, else $AWS_REGION
 
 
 # Checks cut at --deadline still need their events delivered: delivery gets
@@ -49,7 +51,35 @@ class RunOutcome:
     heartbeat_warning: str | None = None
 
 
+from e2echeck.errors import LocationError as LocationError  # noqa: E402
 from e2echeck.errors import SelectionError as SelectionError  # noqa: E402
+
+LOCATION_ENV = "E2ECHECK_LOCATION"
+
+
+def run_location(
+    config: Config, explicit: str | None, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """Where this run runs: `explicit` (--location), else $E2ECHECK_LOCATION,
+    else $AWS_REGION (set in Lambda). With `locations`, LocationError unless it
+    is one of `locations.expected`; without, the name is only shown."""
+    env = os.environ if environ is None else environ
+    name = explicit or env.get(LOCATION_ENV) or env.get("AWS_REGION") or None
+    settings = config.locations
+    if settings is None:
+        return name
+    expected = ", ".join(settings.expected)
+    if name is None:
+        raise LocationError(
+            f"{config.source}: locations are configured but this run has no location name; "
+            f"pass --location NAME or set ${LOCATION_ENV} (one of: {expected})"
+        )
+    if name not in settings.expected:
+        raise LocationError(
+            f"{config.source}: location {name!r} is not in locations.expected ({expected}); "
+            "add it there or run with one of those names"
+        )
+    return name
 
 
 def select_checks(
@@ -113,12 +143,17 @@ def execute(
 ) -> RunOutcome:
     """Select the checks, run them, then hand the results to alerting.
 
-    SelectionError when --only/--tag select nothing; ConfigError, before any
-    check runs, when alerts are to be sent and a routing key is missing."""
+    SelectionError when --only/--tag select nothing; LocationError when
+    `locations` are configured and the run's location is missing or unknown;
+    ConfigError, before any check runs, when alerts are to be sent and a
+    routing key is missing."""
     from e2echeck.engine import run_checks
 
     started = time.monotonic()
     checks = select_checks(config, options.only, options.tags)
+    location = run_location(config, options.location)
+    if location != options.location:
+        options = replace(options, location=location)
     if options.alert:
         problems = alerting_problems(config, checks)
         if problems:
@@ -165,6 +200,7 @@ def deliver_alerts(
         dry_run=not options.alert,
         state_path=options.state_path,
         deadline=deadline,
+        location=options.location,
     )
 
 

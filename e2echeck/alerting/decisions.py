@@ -8,6 +8,7 @@ delivery. Nothing here sends anything.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from e2echeck.alerting.events import CONTROL_DEDUP_KEY, Event, Observation, resolve_event
@@ -95,13 +96,16 @@ def record(
     config: Config,
     warnings: list[str],
     redactor: Redactor,
+    also_known: Collection[str] = (),
 ) -> None:
-    """Drop delivered events from the state; forget what no check uses any more."""
+    """Drop delivered events from the state; forget what no check uses any more
+    (`also_known`: other dedup keys still in use, e.g. the locations' own)."""
     for event in delivered:
         alert = state.alerts.get(event.dedup_key)
         if alert is not None:
             alert.undelivered = [e for e in alert.undelivered if e is not event]
     known = {check.effective_dedup_key for check in config.checks} | {CONTROL_DEDUP_KEY}
+    known.update(also_known)
     for key in list(state.alerts):
         alert = state.alerts[key]
         if key in known or alert.undelivered:

@@ -11,6 +11,9 @@ consecutive failed and passed runs, and the events not yet delivered. Format:
 Events are stored as sent minus the routing key (a secret never written here);
 delivery looks the key up again from the config.
 
+Other top-level keys (e.g. `locations`, the observations of several
+locations) are kept as read and written back; their own modules parse them.
+
 Undelivered events: at most one per dedup key, the newest. A newer event for
 the same key supersedes an older undelivered one: PagerDuty only needs the
 alert's latest state, and sending a stale trigger followed by its resolve would
@@ -34,6 +37,7 @@ from typing import Any, Literal, Protocol
 from e2echeck.alerting.events import Event, Signal
 
 STATE_VERSION = 1
+_CORE_KEYS = frozenset({"version", "updated_at", "alerts"})
 AlertStatus = Literal["open", "resolved"]
 
 
@@ -87,12 +91,15 @@ class AlertState:
 class State:
     alerts: dict[str, AlertState] = field(default_factory=dict)
     updated_at: str | None = None
+    # Other top-level keys, kept as they are (an older file has none).
+    sections: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "version": STATE_VERSION,
             "updated_at": self.updated_at,
             "alerts": {key: alert.to_json() for key, alert in sorted(self.alerts.items())},
+            **{key: value for key, value in self.sections.items() if key not in _CORE_KEYS},
         }
 
     @classmethod
@@ -112,7 +119,8 @@ class State:
             except ValueError as exc:
                 raise StateError(f"alerts[{key!r}]: {exc}") from None
         updated = data.get("updated_at")
-        return cls(parsed, updated if isinstance(updated, str) else None)
+        sections = {key: value for key, value in data.items() if key not in _CORE_KEYS}
+        return cls(parsed, updated if isinstance(updated, str) else None, sections)
 
     def encode(self) -> bytes:
         return (json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n").encode()

@@ -43,6 +43,7 @@ from e2echeck.config.json_assertions import JSON_OPERATORS, JsonOperand, JsonPat
 from e2echeck.config.json_assertions import JSON_TYPES as JSON_TYPES
 from e2echeck.config.json_assertions import SIMPLE_JSONPATH as SIMPLE_JSONPATH
 from e2echeck.config.json_assertions import JsonAssertion as JsonAssertion
+from e2echeck.config.locations import LocationsConfig
 from e2echeck.config.types import (
     AlsoAsText,
     Duration,
@@ -420,6 +421,10 @@ class Config(ConfigModel):
     )
     heartbeat: HeartbeatConfig | None = Field(
         default=None, description="Dead man's switch pinged after every run."
+    )
+    locations: LocationsConfig | None = Field(
+        default=None,
+        description="Several locations run this file; page when a quorum sees a failure.",
     )
     checks: list[Check] = Field(min_length=1, description="The checks.")
 

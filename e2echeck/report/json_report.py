@@ -15,6 +15,21 @@ if TYPE_CHECKING:
 
 def check_document(result: CheckResult, alerts: Alerts | None = None) -> dict[str, Any]:
     action, delivery = alert_of(result, alerts)
+    document: dict[str, Any] = _check_fields(result, action, delivery)
+    located = locations_of(result, alerts)
+    if located is not None:  # with `locations`: every location's view, and the decision
+        document["locations"] = located["locations"]
+        document["decision"] = {k: v for k, v in located.items() if k != "locations"}
+    return document
+
+
+def locations_of(result: CheckResult, alerts: Alerts | None) -> dict[str, Any] | None:
+    """The quorum's view of a check, when the run had `locations`."""
+    located = getattr(alerts.get(result.name), "locations", None) if alerts else None
+    return located if isinstance(located, dict) else None
+
+
+def _check_fields(result: CheckResult, action: str, delivery: str) -> dict[str, Any]:
     return {
         "name": result.name,
         "ok": result.ok,
@@ -45,7 +60,7 @@ def build_json(
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict; `report` adds the run's alerting (events,
     counts, warnings) as `alerting`."""
-    document = {
+    document: dict[str, Any] = {
         "checks": [check_document(r, alerts) for r in run.results],
         "summary": {
             **summary_counts(run),
@@ -58,6 +73,8 @@ def build_json(
     }
     if report is not None:
         document["alerting"] = report.to_json()
+        if report.location is not None:
+            document["summary"]["location"] = report.location
     if redactor:
         redacted: dict[str, Any] = redactor.data(document)
         return redacted

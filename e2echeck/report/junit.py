@@ -69,6 +69,17 @@ def _testcase(
         ("alert_delivery", delivery),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": clean(value)})
+    located = getattr(alerts.get(result.name), "locations", None) if alerts else None
+    if isinstance(located, dict):  # with `locations`: the quorum's view
+        for name, value in (
+            ("locations", str(located["label"])),
+            ("location_decision", str(located["decision"])),
+            *(
+                (f"location.{where}", f"{seen['outcome']} at {seen['at'] or '-'}")
+                for where, seen in located["locations"].items()
+            ),
+        ):
+            ET.SubElement(properties, "property", {"name": name, "value": clean(value)})
     if result.outcome is Outcome.OK:
         return
     message = clean(result.reason or str(result.outcome))

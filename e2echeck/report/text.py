@@ -87,6 +87,9 @@ def _line(
             reason += f" (+{more} more; -v shows all)"
         parts.append(reason)
     if alerts is not None:
+        located = getattr(alerts.get(result.name), "locations", None)
+        if isinstance(located, dict):  # with `locations`: "2/3 locations"
+            parts.append(str(located["label"]))
         action, delivery = alert_of(result, alerts)
         if action != "none" or delivery != "not sent":
             parts.append(f"[alert: {action}, {delivery}]")
@@ -166,8 +169,11 @@ def render_alerts(report: AlertReport, *, verbosity: int = 0) -> str:
     lines: list[str] = []
     if report.control is not None and report.control.action != "none":
         lines.append(
-            f"control alert e2echeck-control: {report.control.action}, {report.control.delivery}"
+            f"control alert {report.control.dedup_key}: {report.control.action}, "
+            f"{report.control.delivery}"
         )
+    if report.location is not None:  # with `locations`: the watch on the other locations
+        lines.extend(f"location alert {key}: {status}" for key, status in report.silent.items())
     if report.dry_run:
         count = len(report.events)
         lines.append(f"would send {count} event{'s' if count != 1 else ''} (--no-alert):")

@@ -1,0 +1,182 @@
+"""A run of one location among several: record, decide together, send once.
+
+1. In one conditional write of the shared state (`locking.transact`): record
+   this run's observations, decide every check from all locations' fresh
+   observations, watch the other locations, and record the transitions as
+   undelivered events "pending" by this location. A transition another
+   location already recorded is "no change" here: it is never sent twice.
+2. Deliver the events (outside any lock).
+3. Only when something was sent: a second conditional write marks them
+   delivered. A run with no transition reads once and writes once.
+
+When the shared state cannot be read or written, the location falls back to
+deciding alone, as a run without state does (a failure it sees pages; the
+dedup key merges the locations' triggers into one incident): a page too many
+beats a silent outage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from e2echeck.alerting.decisions import Decision, decide_stateful, decide_stateless, record
+from e2echeck.alerting.delivery import DeliveryPolicy, DeliveryResult, Outgoing, deliver
+from e2echeck.alerting.events import Event, observe
+from e2echeck.alerting.locations import (
+    WATCH_PREFIX,
+    LocationsDoc,
+    QuorumView,
+    known_keys,
+    located_observations,
+    own_observations,
+    watch_observations,
+)
+from e2echeck.alerting.locking import DEFAULT_CONFLICT_POLICY, ConflictPolicy, transact
+from e2echeck.alerting.results import AlertReport, build_report
+from e2echeck.alerting.state import State, StateError, now_iso, open_store
+from e2echeck.config.models import Config
+from e2echeck.engine.results import RunResult
+from e2echeck.redaction import Redactor
+
+
+@dataclass
+class _Plan:
+    decisions: list[Decision] = field(default_factory=list)
+    old: list[Event] = field(default_factory=list)
+    views: dict[str, QuorumView] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def outgoing(self) -> list[Event]:
+        return [*self.old, *(d.event for d in self.decisions if d.event is not None)]
+
+
+def send_located_alerts(
+    config: Config,
+    run: RunResult,
+    *,
+    location: str,
+    state_path: str,
+    dry_run: bool,
+    deadline: float | None,
+    policy: DeliveryPolicy | None,
+    conflicts: ConflictPolicy = DEFAULT_CONFLICT_POLICY,
+) -> AlertReport:
+    """`send_alerts` for a config with `locations`, run at `location`."""
+    from e2echeck.alerting import dispatch, locations
+
+    settings = config.locations
+    assert settings is not None
+    redactor = Redactor(config.secrets)
+    observations = observe(config, run, redactor)
+    pd = config.pagerduty
+    send_resolve = pd.send_resolve if pd else True
+    now = locations.clock()
+    stamp = now.isoformat()
+    own = own_observations(run, redactor, stamp)
+    store = None
+    warnings: list[str] = []
+
+    def decide(state: State) -> _Plan:
+        doc = LocationsDoc.from_state(state)
+        doc.record(location, own, stamp, config)
+        found, views = located_observations(config, observations, doc, location, now, redactor)
+        watch = watch_observations(config, doc, state, location, now)
+        decisions, old = decide_stateful(config, [*found, *watch], state, send_resolve, redactor)
+        old = [e for e in old if _may_redeliver(e, doc, location, now, settings.max_age)]
+        plan = _Plan(decisions, old, views)
+        record(state, [], config, plan.warnings, redactor, also_known=known_keys(settings))
+        doc.seen[location].pending = [[e.dedup_key, e.created_at] for e in plan.outgoing]
+        doc.store(state)
+        return plan
+
+    plan: _Plan | None = None
+    try:
+        store = open_store(state_path)
+        plan = decide(store.load()) if dry_run else transact(store, decide, conflicts)
+    except StateError as exc:
+        warnings.append(
+            redactor.text(
+                f"state {state_path}: {exc}; deciding alone this run (the other locations' "
+                "observations are unknown: every failure seen here sends its event)"
+            )
+        )
+    if plan is None:
+        decisions = decide_stateless(observations, send_resolve, redactor)
+        plan = _Plan(decisions)
+        store = None
+    warnings.extend(plan.warnings)
+
+    enqueue_url = pd.enqueue_url if pd else dispatch.DEFAULT_ENQUEUE_URL
+    warnings.extend(dispatch._url_warnings(enqueue_url))
+    routing_key = dispatch.RoutingKeys(config)
+    outgoing = [Outgoing(event, routing_key(event)) for event in plan.outgoing]
+    if dry_run:
+        results = [DeliveryResult(item.event, False, 0, None) for item in outgoing]
+    else:
+        results = deliver(
+            outgoing, enqueue_url, redactor=redactor, deadline=deadline, policy=policy
+        )
+
+    if store is not None and outgoing and not dry_run:
+        delivered = {_identity(r.event) for r in results if r.delivered}
+        try:
+            transact(store, lambda state: _mark_delivered(state, delivered, location), conflicts)
+        except StateError as exc:
+            warnings.append(
+                redactor.text(
+                    f"state {state_path}: {exc}; the events sent this run may be sent again"
+                )
+            )
+
+    watch_ids = {id(d) for d in plan.decisions if d.observation.name.startswith(WATCH_PREFIX)}
+    report = build_report(
+        [d for d in plan.decisions if id(d) not in watch_ids],
+        results,
+        set(map(id, plan.old)),
+        dry_run,
+        store is not None,
+        warnings,
+    )
+    report.location = location
+    for name, view in plan.views.items():
+        if name in report.checks:
+            report.checks[name] = replace(report.checks[name], locations=view.to_json())
+    by_event = {id(r.event): r for r in results}
+    for decision in plan.decisions:
+        if id(decision) in watch_ids:
+            result = by_event.get(id(decision.event)) if decision.event else None
+            status = decision.note
+            if result is not None:
+                status = "delivered" if result.delivered else f"failed: {result.error}"
+                status = "not sent (--no-alert)" if dry_run else status
+            report.silent[decision.observation.name] = f"{decision.action}, {status}"
+    return report
+
+
+def _identity(event: Event) -> tuple[str, str, str]:
+    return event.dedup_key, event.created_at, event.action
+
+
+def _mark_delivered(state: State, delivered: set[tuple[str, str, str]], location: str) -> None:
+    for alert in state.alerts.values():
+        alert.undelivered = [e for e in alert.undelivered if _identity(e) not in delivered]
+    doc = LocationsDoc.from_state(state)
+    if location in doc.seen:
+        doc.seen[location].pending = []
+    doc.store(state)
+    state.updated_at = now_iso()
+
+
+def _may_redeliver(
+    event: Event, doc: LocationsDoc, location: str, now: datetime, max_age: float
+) -> bool:
+    """An undelivered event another location is sending right now is its to
+    send; once that location has been silent for max_age, anyone's."""
+    from e2echeck.alerting.locations import _age
+
+    owner = doc.pending_owner(event)
+    if owner is None or owner == location:
+        return True
+    return _age(doc.seen[owner].at, now) > max_age
