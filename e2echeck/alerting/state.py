@@ -28,6 +28,7 @@ import importlib
 import json
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -267,7 +268,8 @@ class S3StateStore:
                 boto3 = importlib.import_module("boto3")
             except ImportError:
                 raise StateError("s3:// state needs boto3: pip install 'e2echeck[aws]'") from None
-            self._client = boto3.client("s3")
+            with _CLIENT_LOCK:  # boto3's default session is not safe to share while it builds
+                self._client = boto3.client("s3")
         return self._client
 
     def load(self) -> State:
@@ -294,6 +296,9 @@ class S3StateStore:
             raise
         except Exception as exc:
             raise StateError(f"cannot write: {type(exc).__name__}: {exc}") from None
+
+
+_CLIENT_LOCK = threading.Lock()
 
 
 def _s3_not_found(exc: Exception) -> bool:
