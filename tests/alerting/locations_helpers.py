@@ -57,9 +57,7 @@ def locations_config(
         {"name": "api-health", "url": server.url("/status/${API_STATUS:-200}")},
         {"name": "web", "url": server.url("/status/200")},
     ]
-    document = config_document(
-        checks, defaults=QUICK_DEFAULTS, events_url=fake.url, state=state
-    )
+    document = config_document(checks, defaults=QUICK_DEFAULTS, events_url=fake.url, state=state)
     document["locations"] = {"expected": EXPECTED, "quorum": 2, **section}
     document["checks"] = document.pop("checks")
     return write_config(tmp_path, document)

@@ -5,6 +5,7 @@ HTTP). The locations' clock is injected: max_age passes without sleeping."""
 from __future__ import annotations
 
 from pathlib import Path
+
 import pytest
 
 from tests.alerting.locations_helpers import (
@@ -69,8 +70,7 @@ def test_quorum_pages_once_and_resolves(places: Locations, clock: Clock) -> None
     assert keys(sent) == [("trigger", "api-health")]  # exactly one incident
     payload = sent[0]["payload"]
     assert payload["summary"] == (
-        "api-health failed in 2 of 3 locations (us-east-1, eu-west-1): "
-        "expected status 2xx, got 503"
+        "api-health failed in 2 of 3 locations (us-east-1, eu-west-1): expected status 2xx, got 503"
     )
     details = payload["custom_details"]["locations"]
     assert details[US]["outcome"] == details[EU]["outcome"] == "failed"
