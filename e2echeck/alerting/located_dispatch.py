@@ -17,8 +17,8 @@ beats a silent outage.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
 from e2echeck.alerting.decisions import Decision, decide_stateful, decide_stateless, record
 from e2echeck.alerting.delivery import DeliveryPolicy, DeliveryResult, Outgoing, deliver
@@ -77,6 +77,7 @@ def send_located_alerts(
     own = own_observations(run, redactor, stamp)
     store = None
     warnings: list[str] = []
+    run_id = uuid.uuid4().hex
 
     def decide(state: State) -> _Plan:
         doc = LocationsDoc.from_state(state)
@@ -84,10 +85,10 @@ def send_located_alerts(
         found, views = located_observations(config, observations, doc, location, now, redactor)
         watch = watch_observations(config, doc, state, location, now)
         decisions, old = decide_stateful(config, [*found, *watch], state, send_resolve, redactor)
-        old = [e for e in old if _may_redeliver(e, doc, location, now, settings.max_age)]
+        old = [e for e in old if not doc.claimed_by_other(e, run_id, now, settings.max_age)]
         plan = _Plan(decisions, old, views)
         record(state, [], config, plan.warnings, redactor, also_known=known_keys(settings))
-        doc.seen[location].pending = [[e.dedup_key, e.created_at] for e in plan.outgoing]
+        doc.claim(plan.outgoing, run_id, location, stamp)
         doc.store(state)
         return plan
 
@@ -122,7 +123,7 @@ def send_located_alerts(
     if store is not None and outgoing and not dry_run:
         delivered = {_identity(r.event) for r in results if r.delivered}
         try:
-            transact(store, lambda state: _mark_delivered(state, delivered, location), conflicts)
+            transact(store, lambda state: _mark_delivered(state, delivered, run_id), conflicts)
         except StateError as exc:
             warnings.append(
                 redactor.text(
@@ -159,24 +160,10 @@ def _identity(event: Event) -> tuple[str, str, str]:
     return event.dedup_key, event.created_at, event.action
 
 
-def _mark_delivered(state: State, delivered: set[tuple[str, str, str]], location: str) -> None:
+def _mark_delivered(state: State, delivered: set[tuple[str, str, str]], run_id: str) -> None:
     for alert in state.alerts.values():
         alert.undelivered = [e for e in alert.undelivered if _identity(e) not in delivered]
     doc = LocationsDoc.from_state(state)
-    if location in doc.seen:
-        doc.seen[location].pending = []
+    doc.release(run_id)
     doc.store(state)
     state.updated_at = now_iso()
-
-
-def _may_redeliver(
-    event: Event, doc: LocationsDoc, location: str, now: datetime, max_age: float
-) -> bool:
-    """An undelivered event another location is sending right now is its to
-    send; once that location has been silent for max_age, anyone's."""
-    from e2echeck.alerting.locations import _age
-
-    owner = doc.pending_owner(event)
-    if owner is None or owner == location:
-        return True
-    return _age(doc.seen[owner].at, now) > max_age

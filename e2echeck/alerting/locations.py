@@ -9,9 +9,14 @@ The observations live in the shared state document under the top-level key
       "seen": {
         "eu-west-1": {
           "at": "2026-11-27T10:05:00+00:00",         # its last run
-          "pending": [["api-health", "<created_at>"]],  # events it is sending now
           "checks": {"api-health": {"outcome": "failed", "at": "...",
-                                     "reason": "expected status 200, got 503"}}}}}
+                                     "reason": "expected status 200, got 503"}}}},
+      "sending": [{"dedup_key": "api-health", "created_at": "...", "run": "<id>",
+                   "location": "eu-west-1", "since": "..."}]}
+
+`sending` lists the undelivered events a run has claimed and is delivering
+now: no other run sends them again (until the claim is max_age old: its run
+died before it could say how delivery went).
 
 Outcomes are "ok", "failed" and "unknown" (the location was cut off). Reasons
 are redacted before they are stored. Nothing here reads a file or sends
@@ -73,10 +78,9 @@ class Seen:
 
     at: str
     checks: dict[str, dict[str, str]] = field(default_factory=dict)
-    pending: list[list[str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"at": self.at, "pending": self.pending, "checks": dict(sorted(self.checks.items()))}
+        return {"at": self.at, "checks": dict(sorted(self.checks.items()))}
 
 
 @dataclass
@@ -85,6 +89,7 @@ class LocationsDoc:
 
     first_at: str | None = None
     seen: dict[str, Seen] = field(default_factory=dict)
+    sending: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def from_state(cls, state: State) -> LocationsDoc:
@@ -100,7 +105,6 @@ class LocationsDoc:
             if not isinstance(entry, dict) or not _parse(entry.get("at")):
                 continue
             checks = entry.get("checks")
-            pending = entry.get("pending")
             doc.seen[str(name)] = Seen(
                 entry["at"],
                 {
@@ -110,18 +114,20 @@ class LocationsDoc:
                     and v.get("outcome") in ("ok", "failed", "unknown")
                     and _parse(v.get("at"))
                 },
-                [
-                    [str(item[0]), str(item[1])]
-                    for item in (pending if isinstance(pending, list) else ())
-                    if isinstance(item, list) and len(item) == 2
-                ],
             )
+        sending = raw.get("sending")
+        doc.sending = [
+            {str(k): str(v) for k, v in claim.items()}
+            for claim in (sending if isinstance(sending, list) else ())
+            if isinstance(claim, dict) and _parse(claim.get("since"))
+        ]
         return doc
 
     def store(self, state: State) -> None:
         state.sections[SECTION] = {
             "first_at": self.first_at,
             "seen": {name: seen.to_json() for name, seen in sorted(self.seen.items())},
+            "sending": self.sending,
         }
 
     def record(
@@ -133,13 +139,36 @@ class LocationsDoc:
         names = {c.name for c in config.checks}
         before = self.seen.get(location)
         checks = {**(before.checks if before else {}), **own}
-        pending = before.pending if before else []
-        self.seen[location] = Seen(now, {k: v for k, v in checks.items() if k in names}, pending)
+        self.seen[location] = Seen(now, {k: v for k, v in checks.items() if k in names})
         self.first_at = self.first_at or now
 
-    def pending_owner(self, event: Event) -> str | None:
-        item = [event.dedup_key, event.created_at]
-        return next((name for name, seen in self.seen.items() if item in seen.pending), None)
+    def claim(self, events: list[Event], run: str, location: str, now: str) -> None:
+        """This run is delivering `events`: other runs leave them to it."""
+        self.sending = [c for c in self.sending if c.get("run") != run]
+        self.sending.extend(
+            {
+                "dedup_key": e.dedup_key,
+                "created_at": e.created_at,
+                "run": run,
+                "location": location,
+                "since": now,
+            }
+            for e in events
+        )
+
+    def release(self, run: str) -> None:
+        self.sending = [c for c in self.sending if c.get("run") != run]
+
+    def claimed_by_other(self, event: Event, run: str, now: datetime, max_age: float) -> bool:
+        """Another run is delivering `event` now (a claim older than max_age is
+        of a run that died: anyone may send it again)."""
+        return any(
+            c.get("dedup_key") == event.dedup_key
+            and c.get("created_at") == event.created_at
+            and c.get("run") != run
+            and _age(c["since"], now) <= max_age
+            for c in self.sending
+        )
 
 
 def own_observations(run: RunResult, redactor: Redactor, now: str) -> dict[str, dict[str, str]]:
