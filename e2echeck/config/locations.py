@@ -76,7 +76,7 @@ def location_problems(document: object, reader: PositionedReader) -> Iterator[Pr
         if isinstance(name, str):
             seen.add(name)
     quorum = _whole_number(section.get("quorum"))
-    if quorum is not None and expected and not 1 <= quorum <= len(expected):
+    if quorum is not None and expected and quorum > len(expected):  # < 1: the model's
         yield reader.problem(
             ("locations", "quorum"),
             f"quorum {quorum} is out of range: between 1 and {len(expected)}, the number "

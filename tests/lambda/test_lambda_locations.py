@@ -92,5 +92,5 @@ def test_three_regions_page_once_on_a_quorum(
 def test_a_region_not_expected_fails_the_invocation(
     region_config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(LocationError, match="'sa-east-1' is not in locations.expected"):
+    with pytest.raises(LocationError, match=r"'sa-east-1' is not in locations\.expected"):
         invoke(monkeypatch, region_config, "sa-east-1", 200)
