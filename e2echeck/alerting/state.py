@@ -268,8 +268,11 @@ class S3StateStore:
                 boto3 = importlib.import_module("boto3")
             except ImportError:
                 raise StateError("s3:// state needs boto3: pip install 'e2echeck[aws]'") from None
+            # The bucket's own region, when it is not this one's (one bucket shared
+            # by several regions): no redirect from S3 on every run.
+            region = os.environ.get(STATE_REGION_ENV) or None
             with _CLIENT_LOCK:  # boto3's default session is not safe to share while it builds
-                self._client = boto3.client("s3")
+                self._client = boto3.client("s3", region_name=region)
         return self._client
 
     def load(self) -> State:
@@ -299,6 +302,7 @@ class S3StateStore:
 
 
 _CLIENT_LOCK = threading.Lock()
+STATE_REGION_ENV = "E2ECHECK_STATE_REGION"
 
 
 def _s3_not_found(exc: Exception) -> bool:

@@ -90,6 +90,8 @@ def _whole_number(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, str):
         try:
             return int(float(value.strip().replace("_", "")))

@@ -2,7 +2,7 @@
 
 Configs are generated from the models' own space (a text or a list, methods in
 any case, numbers and booleans as text, every assertion form and operator,
-scenarios with captures, defaults, pagerduty, state, heartbeat, ${VAR}
+scenarios with captures, defaults, pagerduty, state, heartbeat, locations, ${VAR}
 references), and every example config of the repository is checked too: the
 loader accepts each, and so must the schema an editor validates with.
 """
@@ -272,6 +272,14 @@ def configs(draw: Draw) -> dict[str, Any]:
             },
         )
     )
+    if draw(st.booleans()):  # several locations: they need a shared state
+        expected = draw(st.lists(names, min_size=1, max_size=4, unique=True))
+        section: dict[str, Any] = {"expected": expected}
+        section.update(
+            optional(draw, {"quorum": whole_numbers(1, len(expected)), "max_age": durations})
+        )
+        config.setdefault("state", {"path": "s3://bucket/key"})
+        config["locations"] = section
     config["checks"] = [draw(checks(name, i)) for i, name in enumerate(check_names)]
     return config
 
