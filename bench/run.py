@@ -447,6 +447,37 @@ def bench_zip(quick: bool, tmp: Path) -> list[Row]:
     return [row]
 
 
+# -- (h) several locations: the shared state --------------------------------------------
+
+
+def bench_locations(checks: int, locations: int, repeat: int) -> list[Row]:
+    """The shared state of `checks` x `locations` and one run's CPU work on it
+    (bench/locations.py, in a fresh process)."""
+    command = [PY, str(BENCH / "locations.py"), str(checks), str(locations), str(repeat)]
+    completed = subprocess.run(
+        command, capture_output=True, text=True, env=bench_env(), timeout=600, check=True
+    )
+    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    label = f"locations: {checks:,} checks x {locations} locations"
+    return [
+        Row(
+            f"{label}, state size",
+            "MB",
+            values=[figures["state_bytes"] / MB],
+            target="< 1 MB",
+            check=value_at_most(1.0),
+        ),
+        Row(
+            f"{label}, decision",
+            "ms",
+            values=[s * 1000 for s in figures["seconds"]],
+            target="< 50 ms",
+            check=value_at_most(50.0),
+            note="CPU time of decode, record, decide and encode; no I/O",
+        ),
+    ]
+
+
 # -- the table ---------------------------------------------------------------------------
 
 
@@ -493,12 +524,22 @@ def table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
+STEPS = ("checks", "delivery", "start-up", "large file", "zip", "locations")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
     parser.add_argument("--repeat", type=int, help="rounds per measurement (default 5; quick 2)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON here")
     parser.add_argument("--no-zip", action="store_true", help="skip the Lambda zip (no pip)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=STEPS,
+        metavar="STEP",
+        help=f"run only these rows (repeatable): {', '.join(STEPS)}",
+    )
     args = parser.parse_args(argv)
     repeat = args.repeat or (2 if args.quick else 5)
     if args.quick:
@@ -522,6 +563,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         if not args.no_zip:
             steps.append(("zip", lambda: bench_zip(args.quick, tmp)))
+        steps.append(("locations", lambda: bench_locations(100 if args.quick else 1000, 3, repeat)))
+        if args.only:
+            steps = [(label, step) for label, step in steps if label in args.only]
         for label, step in steps:
             t = time.perf_counter()
             try:

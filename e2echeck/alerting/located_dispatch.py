@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from e2echeck.alerting.decisions import Decision, decide_stateful, decide_stateless, record
 from e2echeck.alerting.delivery import DeliveryPolicy, DeliveryResult, Outgoing, deliver
-from e2echeck.alerting.events import Event, observe
+from e2echeck.alerting.events import Event, Observation, observe
 from e2echeck.alerting.locations import (
     WATCH_PREFIX,
     LocationsDoc,
@@ -32,7 +33,12 @@ from e2echeck.alerting.locations import (
     own_observations,
     watch_observations,
 )
-from e2echeck.alerting.locking import DEFAULT_CONFLICT_POLICY, ConflictPolicy, transact
+from e2echeck.alerting.locking import (
+    DEFAULT_CONFLICT_POLICY,
+    ConflictPolicy,
+    gc_paused,
+    transact,
+)
 from e2echeck.alerting.results import AlertReport, build_report
 from e2echeck.alerting.state import State, StateError, now_iso, open_store
 from e2echeck.config.models import Config
@@ -41,7 +47,7 @@ from e2echeck.redaction import Redactor
 
 
 @dataclass
-class _Plan:
+class Plan:
     decisions: list[Decision] = field(default_factory=list)
     old: list[Event] = field(default_factory=list)
     views: dict[str, QuorumView] = field(default_factory=dict)
@@ -66,8 +72,6 @@ def send_located_alerts(
     """`send_alerts` for a config with `locations`, run at `location`."""
     from e2echeck.alerting import dispatch, locations
 
-    settings = config.locations
-    assert settings is not None
     redactor = Redactor(config.secrets)
     observations = observe(config, run, redactor)
     pd = config.pagerduty
@@ -79,23 +83,14 @@ def send_located_alerts(
     warnings: list[str] = []
     run_id = uuid.uuid4().hex
 
-    def decide(state: State) -> _Plan:
-        doc = LocationsDoc.from_state(state)
-        doc.record(location, own, stamp, config)
-        found, views = located_observations(config, observations, doc, location, now, redactor)
-        watch = watch_observations(config, doc, state, location, now)
-        decisions, old = decide_stateful(config, [*found, *watch], state, send_resolve, redactor)
-        old = [e for e in old if not doc.claimed_by_other(e, run_id, now, settings.max_age)]
-        plan = _Plan(decisions, old, views)
-        record(state, [], config, plan.warnings, redactor, also_known=known_keys(settings))
-        doc.claim(plan.outgoing, run_id, location, stamp)
-        doc.store(state)
-        return plan
+    def decide(state: State) -> Plan:
+        return plan_run(config, state, observations, own, location, now, run_id, redactor)
 
-    plan: _Plan | None = None
+    plan: Plan | None = None
     try:
         store = open_store(state_path)
-        plan = decide(store.load()) if dry_run else transact(store, decide, conflicts)
+        with gc_paused():
+            plan = decide(store.load()) if dry_run else transact(store, decide, conflicts)
     except StateError as exc:
         warnings.append(
             redactor.text(
@@ -105,7 +100,7 @@ def send_located_alerts(
         )
     if plan is None:
         decisions = decide_stateless(observations, send_resolve, redactor)
-        plan = _Plan(decisions)
+        plan = Plan(decisions)
         store = None
     warnings.extend(plan.warnings)
 
@@ -154,6 +149,40 @@ def send_located_alerts(
                 status = "not sent (--no-alert)" if dry_run else status
             report.silent[decision.observation.name] = f"{decision.action}, {status}"
     return report
+
+
+def plan_run(
+    config: Config,
+    state: State,
+    observations: list[Observation],
+    own: dict[str, dict[str, str]],
+    location: str,
+    now: datetime,
+    run_id: str,
+    redactor: Redactor,
+) -> Plan:
+    """Record this run's observations in `state` and decide every alert from
+    all locations' (no I/O: `transact` may run it again on a newer state)."""
+    settings = config.locations
+    assert settings is not None
+    pd = config.pagerduty
+    send_resolve = pd.send_resolve if pd else True
+    stamp = now.isoformat()
+    doc = LocationsDoc.from_state(state)
+    doc.record(location, own, stamp, config)
+    open_keys = frozenset(k for k, alert in state.alerts.items() if alert.state == "open")
+    found, views = located_observations(
+        config, observations, doc, location, now, redactor, open_keys
+    )
+    watch = watch_observations(config, doc, state, location, now)
+    decisions, old = decide_stateful(config, [*found, *watch], state, send_resolve, redactor)
+    claimed = doc.claimed_by_others(run_id, now, settings.max_age)
+    old = [e for e in old if (e.dedup_key, e.created_at) not in claimed]
+    plan = Plan(decisions, old, views)
+    record(state, [], config, plan.warnings, redactor, also_known=known_keys(settings))
+    doc.claim(plan.outgoing, run_id, location, stamp)
+    doc.store(state)
+    return plan
 
 
 def _identity(event: Event) -> tuple[str, str, str]:

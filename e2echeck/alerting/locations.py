@@ -26,6 +26,7 @@ anything; `located_dispatch` drives it.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -80,7 +81,16 @@ class Seen:
     checks: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"at": self.at, "checks": dict(sorted(self.checks.items()))}
+        """A check observed in the location's last run leaves out its `at` (the
+        same as the location's): a third less for 1,000 checks."""
+        at = self.at
+        return {
+            "at": at,
+            "checks": {
+                name: entry if entry["at"] != at else {k: v for k, v in entry.items() if k != "at"}
+                for name, entry in sorted(self.checks.items())
+            },
+        }
 
 
 @dataclass
@@ -105,14 +115,15 @@ class LocationsDoc:
             if not isinstance(entry, dict) or not _parse(entry.get("at")):
                 continue
             checks = entry.get("checks")
+            at: str = entry["at"]
             doc.seen[str(name)] = Seen(
-                entry["at"],
+                at,
                 {
-                    str(k): v
+                    str(k): {**v, "at": str(v.get("at", at))}
                     for k, v in (checks.items() if isinstance(checks, dict) else ())
                     if isinstance(v, dict)
                     and v.get("outcome") in ("ok", "failed", "unknown")
-                    and _parse(v.get("at"))
+                    and _parse(v.get("at", at))
                 },
             )
         sending = raw.get("sending")
@@ -159,16 +170,14 @@ class LocationsDoc:
     def release(self, run: str) -> None:
         self.sending = [c for c in self.sending if c.get("run") != run]
 
-    def claimed_by_other(self, event: Event, run: str, now: datetime, max_age: float) -> bool:
-        """Another run is delivering `event` now (a claim older than max_age is
-        of a run that died: anyone may send it again)."""
-        return any(
-            c.get("dedup_key") == event.dedup_key
-            and c.get("created_at") == event.created_at
-            and c.get("run") != run
-            and _age(c["since"], now) <= max_age
+    def claimed_by_others(self, run: str, now: datetime, max_age: float) -> set[tuple[str, str]]:
+        """(dedup_key, created_at) of the events other runs are delivering now (a
+        claim older than max_age is of a run that died: anyone may send it again)."""
+        return {
+            (c.get("dedup_key", ""), c.get("created_at", ""))
             for c in self.sending
-        )
+            if c.get("run") != run and _age(c["since"], now) <= max_age
+        }
 
 
 def own_observations(run: RunResult, redactor: Redactor, now: str) -> dict[str, dict[str, str]]:
@@ -257,10 +266,12 @@ def located_observations(
     location: str,
     now: datetime,
     redactor: Redactor,
+    open_keys: frozenset[str] = frozenset(),
 ) -> tuple[list[Observation], dict[str, QuorumView]]:
     """This run's observations turned into the quorum's: each service check's
     signal is the decision of every location; the control alert is this
-    location's own (its dedup key names the location)."""
+    location's own (its dedup key names the location). A failure whose alert
+    is open already (`open_keys`) sends nothing: its trigger is not built."""
     settings = config.locations
     assert settings is not None
     views: dict[str, QuorumView] = {}
@@ -275,7 +286,9 @@ def located_observations(
         view = quorum_view(obs.check.name, doc, settings, now)
         views[obs.check.name] = view
         if view.decision == "fail":
-            event = quorum_trigger(config, obs.check, obs.trigger, view, now, redactor)
+            event = None
+            if obs.dedup_key not in open_keys:
+                event = quorum_trigger(config, obs.check, obs.trigger, view, now, redactor)
             found.append(Observation(obs.name, obs.dedup_key, obs.check, "fail", trigger=event))
         elif view.decision == "pass":
             found.append(Observation(obs.name, obs.dedup_key, obs.check, "pass"))
@@ -398,8 +411,12 @@ def known_keys(settings: LocationsConfig) -> set[str]:
 
 
 def _parse(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
+    return _parse_text(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_text(value: str) -> datetime | None:
+    """Cached: 1,000 checks in 3 locations share a handful of timestamps."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:

@@ -124,7 +124,11 @@ class State:
         return cls(parsed, updated if isinstance(updated, str) else None, sections)
 
     def encode(self) -> bytes:
-        return (json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n").encode()
+        # A state with other sections (several locations' observations: thousands
+        # of entries) is written compact: indenting it costs 5x the time in
+        # Python's encoder and a third more bytes.
+        indent = None if "locations" in self.sections else 2
+        return (json.dumps(self.to_json(), indent=indent, ensure_ascii=False) + "\n").encode()
 
     @classmethod
     def decode(cls, raw: bytes) -> State:
