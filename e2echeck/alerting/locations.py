@@ -146,12 +146,15 @@ class LocationsDoc:
     ) -> None:
         """This run's observations replace the location's earlier ones, check by
         check (a check this run did not observe keeps its older, ageing entry);
-        checks no longer in the file are forgotten."""
+        checks and locations no longer in the file are forgotten."""
         names = {c.name for c in config.checks}
         before = self.seen.get(location)
         checks = {**(before.checks if before else {}), **own}
         self.seen[location] = Seen(now, {k: v for k, v in checks.items() if k in names})
         self.first_at = self.first_at or now
+        if config.locations is not None:  # a location taken out of `expected` is forgotten
+            expected = set(config.locations.expected)
+            self.seen = {k: v for k, v in self.seen.items() if k in expected}
 
     def claim(self, events: list[Event], run: str, location: str, now: str) -> None:
         """This run is delivering `events`: other runs leave them to it."""
