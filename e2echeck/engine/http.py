@@ -6,6 +6,7 @@ Only the engine imports this module, so commands that run no check never load ht
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import http.cookiejar
 import socket
@@ -78,6 +79,14 @@ class _Shards:
         return 0 if len(busy) == 1 else busy.index(min(busy))
 
 
+def _load_transport() -> None:
+    """Import now what httpcore imports on a run's first request (anyio's asyncio
+    backend: 150 ms of CPU on a seventh of a core), before the run's clock and
+    lag ticker start, so the first requests are not timed across an import."""
+    with contextlib.suppress(ImportError):  # another backend: imported on first use
+        import anyio._backends._asyncio  # noqa: F401
+
+
 class HttpPool:
     """The HTTP clients of one run: verifying ones, and ones without TLS
     verification created only when a check asks for `verify_tls: false`."""
@@ -99,6 +108,7 @@ class HttpPool:
         verify = httpx2.create_ssl_context(verify=ssl_context if ssl_context is not None else True)
         self._verified = self._new_shards(verify)
         self._unverified: _Shards | None = None
+        _load_transport()
 
     def _new_shards(self, verify: ssl.SSLContext) -> _Shards:
         return _Shards([self._new_client(verify) for _ in range(self._shard_count)])

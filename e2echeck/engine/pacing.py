@@ -51,7 +51,7 @@ class AdaptiveLimiter:
         ceiling: int,
         *,
         target_lag: float = 0.025,
-        initial: int = 8,
+        initial: int = 2,
         cooldown: float = 0.1,
         clock: Clock = perf_counter,
     ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -312,9 +313,15 @@ async def arun_checks(
     async with HttpPool(concurrency, ssl_context=ssl_context, body_limit=body_limit) as http:
         run = _Run(http, concurrency, deadline, on_result, target_lag_for(budgets))
         ticker = asyncio.create_task(run.monitor.run())
+        # The objects alive now (config, modules, clients) live until the run
+        # ends: left out of the cyclic GC's scans, a full collection during the
+        # run takes a few ms instead of 40 ms of CPU (250 ms on a seventh of a
+        # core), during which every response waits.
+        gc.freeze()
         try:
             by_name, connectivity_lost = await _phases(run, plans)
         finally:
+            gc.unfreeze()
             ticker.cancel()
     return RunResult(
         results=[by_name[p.check.name] for p in plans],
