@@ -143,6 +143,7 @@ class LagMonitor:
         self.sleep = sleep
         self.times: list[float] = []  # when each sample was taken
         self.lags: list[float] = []
+        self._next: list[asyncio.Future[None]] = []
 
     async def run(self) -> None:
         """Sample until cancelled."""
@@ -158,6 +159,17 @@ class LagMonitor:
         self.lags.append(lag)
         if self.on_lag is not None:
             self.on_lag(lag)
+        waiting, self._next = self._next, []
+        for future in waiting:
+            if not future.done():
+                future.set_result(None)
+
+    async def next_sample(self) -> None:
+        """Wait for the ticker's next sample: the one that saw the loop's queue
+        as it was when a response was just timed."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._next.append(future)
+        await future
 
     def max_between(self, start: float, end: float) -> float:
         """The worst lag of the samples taken from `start` to one tick after `end`

@@ -79,6 +79,8 @@ class _Run:
             result, final = await self._check(plan, self.slots)
         finally:
             phase.done()
+        if final is not None and final.attempt.latency_budget is not None:
+            await self.monitor.next_sample()
         if final is not None and self._distorted(final):
             await phase.drained.wait()
             result = await self._recheck(plan, result, final)
