@@ -292,8 +292,9 @@ class _TransportTimer:
         if event in _STARTS:
             if self.start is None:
                 self.start = perf_counter()
-                if self._budget is not None:
-                    self._budget.reschedule(asyncio.get_running_loop().time() + self._timeout)
+                budget = self._budget
+                if budget is not None and not budget.expired():
+                    budget.reschedule(asyncio.get_running_loop().time() + self._timeout)
         elif event in _HEADERS:
             self.headers = perf_counter()
         elif event in _BODY:

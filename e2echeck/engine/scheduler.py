@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
@@ -80,7 +81,10 @@ class _Run:
         finally:
             phase.done()
         if final is not None and final.attempt.latency_budget is not None:
-            await self.monitor.next_sample()
+            # the sample that saw the queue this response waited in comes next
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(10 * self.monitor.interval):
+                    await self.monitor.next_sample()
         if final is not None and self._distorted(final):
             await phase.drained.wait()
             result = await self._recheck(plan, result, final)
