@@ -21,6 +21,9 @@ from servers import TestServer
 
 from e2echeck.cli import main
 from e2echeck.engine import Outcome, RunResult, arun_checks, run_checks
+from e2echeck.report.json_report import build_json
+from e2echeck.report.junit import render_junit
+from e2echeck.report.text import render_text
 
 ROOT = Path(__file__).resolve().parents[2]
 REMEDY = "Lower --concurrency or give the function more memory."
@@ -98,6 +101,19 @@ def test_a_latency_failure_while_the_loop_lagged_is_rechecked_at_low_concurrency
     assert timing.lag_max_ms >= 300
     assert timing.warning is not None and timing.warning.endswith(REMEDY)
     assert "1 latency failure was re-checked" in timing.warning
+    # ... and every report says so.
+    text = render_text(run)
+    assert "\ntimings unreliable: the event loop lagged" in text
+    assert REMEDY in text
+    summary = build_json(run)["summary"]
+    assert summary["latency_rechecks"] == 1
+    assert summary["timing_warning"] == timing.warning
+    assert summary["lag_max_ms"] >= 300
+    suite = ET.fromstring(render_junit(run)).find("testsuite")
+    assert suite is not None
+    properties = {p.get("name"): p.get("value") for p in suite.findall("./properties/property")}
+    assert properties["timing_warning"] == timing.warning
+    assert properties["latency_rechecks"] == "1"
 
 
 def test_a_latency_failure_without_lag_counts_at_once(
