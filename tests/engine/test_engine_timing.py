@@ -275,3 +275,36 @@ def test_a_cpu_starved_run_does_not_fail_latency_assertions(
     assert done.returncode == 0, done.stderr
     # It kept fewer requests in flight than it was allowed to.
     assert report["summary"]["peak_in_flight"] < 40
+
+
+def test_waiting_for_a_connection_is_neither_timed_nor_charged_to_the_timeout(
+    http_server: TestServer,
+) -> None:
+    """Two requests, one connection: the second waits 0.3 s for it. Its latency
+    is still the endpoint's 0.3 s, and its 0.5 s timeout starts when it is sent."""
+    from e2echeck.engine.http import HttpPool, RequestSpec
+
+    spec = RequestSpec(
+        method="GET",
+        url=http_server.url("/delay/0.3"),
+        headers={},
+        params=None,
+        content=None,
+        json=None,
+        form=None,
+        timeout=0.5,
+        follow_redirects=True,
+        verify_tls=True,
+        need_cert=False,
+    )
+
+    async def scenario() -> tuple[list[float], float]:
+        async with HttpPool(1) as pool:
+            started = time.perf_counter()
+            done = await asyncio.gather(pool.exchange(spec), pool.exchange(spec))
+            return [exchange.elapsed for exchange, _ in done], time.perf_counter() - started
+
+    elapsed, wall = asyncio.run(scenario())
+    assert wall >= 0.6  # one after the other
+    for seconds in elapsed:
+        assert 0.29 <= seconds < 0.5, elapsed
