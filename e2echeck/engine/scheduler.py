@@ -108,8 +108,9 @@ class _Run:
             return earlier
         self.rechecked += 1
         again, _ = await self._check(plan, self.quiet_slots, retries=0)
-        if again.outcome is Outcome.SKIPPED:
-            return earlier
+        cut = self.deadline_at is not None and self.loop.time() >= self.deadline_at
+        if again.outcome is Outcome.SKIPPED or (cut and not again.ok):
+            return earlier  # the deadline, not the endpoint, stopped the re-check
         lag = self.monitor.max_between(final.began, final.ended)
         again.attempts += earlier.attempts
         again.retried_reasons = [
