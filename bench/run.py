@@ -1,4 +1,4 @@
-"""e2echeck's benchmark against the physical floor (issue 6). See bench/README.md.
+"""e2echeck's benchmark against the physical floor. See bench/README.md.
 
     python bench/run.py            # the full benchmark, a few minutes on 2 cores
     python bench/run.py --quick    # tiny sizes, a few seconds (the smoke test)
@@ -391,7 +391,7 @@ def bench_startup(repeat: int, inner: int, tmp: Path) -> list[Row]:
             "start-up: e2echeck validate checks.yaml",
             [PY, "-m", "e2echeck", "validate", str(example)],
             [PY, "-c", "import click, yaml, pydantic"],
-            'python -c "import click, yaml, pydantic" (as the issue states it)',
+            "python -c 'import click, yaml, pydantic' (the original target's floor)",
             1.5,
         ),
         (

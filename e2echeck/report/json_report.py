@@ -1,4 +1,4 @@
-"""The JSON report: one document with `checks` and `summary` (SPEC section 4)."""
+"""The JSON report: one document with `checks` and `summary`."""
 
 from __future__ import annotations
 
