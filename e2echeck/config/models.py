@@ -110,7 +110,9 @@ class Expect(ConfigModel):
         "(case-insensitive names).",
     )
     max_response_time: Duration | None = Field(
-        default=None, description="The response must arrive within this time."
+        default=None,
+        description="The response, body included, must arrive within this time: timed at "
+        "the transport, from the request going out to the body's last byte.",
     )
     tls_cert_min_days: WholeNumber | None = Field(
         default=None,
@@ -234,7 +236,9 @@ class Step(_Request):
 class _Overridable(ConfigModel):
     """Settings that `defaults` gives every check and a check may override."""
 
-    timeout: Duration | None = Field(default=None, description="Per request.")
+    timeout: Duration | None = Field(
+        default=None, description="Per request, from sending it to the body's last byte."
+    )
     retries: WholeNumber | None = Field(
         default=None, ge=0, le=10, description="Extra attempts before a check counts as failed."
     )
@@ -255,7 +259,10 @@ class _Overridable(ConfigModel):
 class Defaults(_Overridable):
     """Settings for every check; each key can be overridden per check."""
 
-    timeout: Duration = Field(default=10.0, description="Per request. Default 10s.")
+    timeout: Duration = Field(
+        default=10.0,
+        description="Per request, from sending it to the body's last byte. Default 10s.",
+    )
     retries: WholeNumber = Field(
         default=2, ge=0, le=10, description="Extra attempts before a check fails. Default 2."
     )

@@ -34,10 +34,26 @@ def render_junit(
     suite = ET.SubElement(
         root, "testsuite", {**attributes, "timestamp": run.started_at.isoformat()}
     )
+    _timing_properties(suite, run)
     for result in run.results:
         _testcase(suite, result, clean, alerts, suite_name)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _timing_properties(suite: ET.Element, run: RunResult) -> None:
+    """The event loop's lag and the peak in flight: how far the timings can be trusted."""
+    timing = run.timing
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("lag_p50_ms", f"{timing.lag_p50_ms:.1f}"),
+        ("lag_p99_ms", f"{timing.lag_p99_ms:.1f}"),
+        ("lag_max_ms", f"{timing.lag_max_ms:.1f}"),
+        ("peak_in_flight", str(timing.peak_in_flight)),
+        ("latency_rechecks", str(timing.rechecked)),
+        ("timing_warning", timing.warning or ""),
+    ):
+        ET.SubElement(properties, "property", {"name": name, "value": value})
 
 
 def _testcase(

@@ -118,6 +118,9 @@ def summary_line(run: RunResult, *, colour: bool = False) -> str:
         f"{total} check{'s' if total != 1 else ''} in "
         f"{format_latency(run.duration_ms)}: {', '.join(words)}"
     )
+    if run.timing.warning:
+        timing = run.timing
+        text += f"\ntimings unreliable: {timing.warning} (peak {timing.peak_in_flight} in flight)"
     if run.connectivity_lost:
         text += (
             "\nconnectivity lost: every control check failed, so the other checks are "
