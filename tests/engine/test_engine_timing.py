@@ -16,14 +16,13 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
-from servers import TestServer
 
-from e2echeck.cli import main
 from e2echeck.engine import Outcome, RunResult, arun_checks, run_checks
 from e2echeck.report.json_report import build_json
 from e2echeck.report.junit import render_junit
 from e2echeck.report.text import render_text
+from tests.support.cli import run_cli
+from tests.support.servers import TestServer
 
 ROOT = Path(__file__).resolve().parents[2]
 REMEDY = "Lower --concurrency or give the function more memory."
@@ -156,23 +155,20 @@ def test_the_reports_carry_the_loops_lag_and_the_peak_in_flight(
         [{"name": f"c{i}", "url": http_server.url("/delay/0.05")} for i in range(6)],
     )
     junit = tmp_path / "junit.xml"
-    done = CliRunner().invoke(
-        main,
-        [
-            "run",
-            config,
-            "--no-alert",
-            "--format",
-            "json",
-            "--concurrency",
-            "3",
-            "--junit",
-            str(junit),
-        ],
+    done = run_cli(
+        "run",
+        config,
+        "--no-alert",
+        "--format",
+        "json",
+        "--concurrency",
+        "3",
+        "--junit",
+        str(junit),
         catch_exceptions=False,
     )
     assert done.exit_code == 0, done.output
-    summary = json.loads(done.output)["summary"]
+    summary = json.loads(done.stdout)["summary"]
     for key in ("lag_p50_ms", "lag_p99_ms", "lag_max_ms"):
         assert isinstance(summary[key], int | float) and summary[key] >= 0
     assert summary["lag_p50_ms"] <= summary["lag_p99_ms"] <= summary["lag_max_ms"]
@@ -185,7 +181,7 @@ def test_the_reports_carry_the_loops_lag_and_the_peak_in_flight(
     assert float(properties["lag_p99_ms"]) >= 0
     assert 1 <= int(properties["peak_in_flight"]) <= 3
     assert properties["latency_rechecks"] == "0"
-    text = CliRunner().invoke(main, ["run", config, "--no-alert"], catch_exceptions=False)
+    text = run_cli("run", config, "--no-alert", catch_exceptions=False)
     assert "timings unreliable" not in text.output
 
 
