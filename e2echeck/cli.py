@@ -226,9 +226,7 @@ def run(config: str | None, **options: Any) -> None:
 @click.option("--for", "duration", metavar="DURATION", help="How long, e.g. 2h or 30m.")
 @click.option("--reason", help="Why; shown in reports.")
 @click.option("--list", "list_only", is_flag=True, help="List the active silences.")
-@click.option(
-    "--remove", multiple=True, metavar="PATTERN", help="End the silence of this pattern."
-)
+@click.option("--remove", multiple=True, metavar="PATTERN", help="End the silence of this pattern.")
 @click.option(
     "--config",
     "config_file",

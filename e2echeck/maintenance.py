@@ -23,10 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from e2echeck.silences import Silence
 from e2echeck.config.maintenance import WEEKDAYS, MaintenanceWindow, zone
 from e2echeck.config.models import Check, Config
 from e2echeck.engine.results import Outcome, RunResult
+from e2echeck.silences import Silence
 
 
 @dataclass(frozen=True)

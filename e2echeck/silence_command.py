@@ -71,7 +71,9 @@ def silence_command(args: SilenceArgs, now: datetime | None = None) -> int:
         if not live:
             click.echo("no active silences")
         for silence in sorted(live, key=lambda s: s.until):
-            click.echo(f"{silence.pattern}  {_until(silence.until, moment)}  {silence.reason or ''}")
+            click.echo(
+                f"{silence.pattern}  {_until(silence.until, moment)}  {silence.reason or ''}"
+            )
         return exit_codes.OK
     if mode == "add":
         state.silences = add_silences(
@@ -115,7 +117,7 @@ def _duration(args: SilenceArgs) -> float:
     from e2echeck.config.types import parse_duration
 
     if args.duration is None:
-        raise UsageProblem('how long? add --for DURATION, e.g. --for 2h or --for 30m')
+        raise UsageProblem("how long? add --for DURATION, e.g. --for 2h or --for 30m")
     try:
         seconds = parse_duration(args.duration)
     except ValueError as exc:

@@ -17,12 +17,12 @@ from e2echeck.alerting.decisions import decide_stateful, decide_stateless, recor
 from e2echeck.alerting.delivery import DeliveryPolicy, DeliveryResult, Outgoing, deliver
 from e2echeck.alerting.events import Event, observe
 from e2echeck.alerting.results import AlertReport, build_report
-from e2echeck.silences import active_silences
 from e2echeck.alerting.state import State, StateError, StateStore, open_store
 from e2echeck.config.models import Check, Config
 from e2echeck.engine.results import RunResult
 from e2echeck.maintenance import MaintenanceOptions, apply_maintenance
 from e2echeck.redaction import Redactor
+from e2echeck.silences import active_silences
 
 DEFAULT_ENQUEUE_URL = "https://events.pagerduty.com/v2/enqueue"
 
@@ -67,9 +67,7 @@ def send_alerts(
                 )
             )
     maintenance = maintenance or MaintenanceOptions()
-    in_maintenance = apply_maintenance(
-        config, run, state.silences if state else [], maintenance
-    )
+    in_maintenance = apply_maintenance(config, run, state.silences if state else [], maintenance)
     if state is not None:  # expired silences leave the state with this run's write
         state.silences = active_silences(state.silences, maintenance.instant())
     observations = observe(config, run, redactor)

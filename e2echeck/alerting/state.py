@@ -128,7 +128,9 @@ class State:
         except ValueError as exc:
             raise StateError(f"silences: {exc}") from None
         held = data.get("maintenance")
-        held = {k: v for k, v in held.items() if isinstance(v, str)} if isinstance(held, dict) else {}
+        held = (
+            {k: v for k, v in held.items() if isinstance(v, str)} if isinstance(held, dict) else {}
+        )
         return cls(parsed, updated if isinstance(updated, str) else None, silences, held)
 
     def encode(self) -> bytes:

@@ -36,7 +36,7 @@ class CheckResult:
     started_at: datetime | None = None
     elapsed_ms: float = 0.0  # wall time of the check, retries and waits between them included
     retried_reasons: list[str] = field(default_factory=list)  # first reason of each earlier attempt
-    maintenance: str | None = None  # the window or silence covering the check (e2echeck.maintenance)
+    maintenance: str | None = None  # the window or silence covering it (maintenance.py)
 
     @property
     def name(self) -> str:

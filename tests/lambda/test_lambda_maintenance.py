@@ -71,9 +71,7 @@ print("RESULT " + json.dumps({
 
 
 @pytest.mark.slow  # builds the Lambda zip (the session's one)
-def test_zip_evaluates_windows_without_system_zone_data(
-    unpacked_zip: Path, tmp_path: Path
-) -> None:
+def test_zip_evaluates_windows_without_system_zone_data(unpacked_zip: Path, tmp_path: Path) -> None:
     empty = tmp_path / "no-zoneinfo"
     empty.mkdir()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONTZPATH": str(empty)}

@@ -71,7 +71,7 @@ def test_unknown_zone_bad_time_and_empty_selections_are_positioned(tmp_path: Pat
     )
     assert code == 2
     assert output.splitlines() == [
-        "checks.yaml:10:10: maintenance[0].start: expected a wall-clock time \"HH:MM\" "
+        'checks.yaml:10:10: maintenance[0].start: expected a wall-clock time "HH:MM" '
         "(00:00 to 23:59); got '24:30'",
         "checks.yaml:12:13: maintenance[0].timezone: unknown time zone 'Europe/Berln'; "
         "expected an IANA name such as Europe/Berlin, America/New_York or UTC",
@@ -83,8 +83,7 @@ def test_unknown_zone_bad_time_and_empty_selections_are_positioned(tmp_path: Pat
         "(also maintenance[0])",
         "checks.yaml:16:9: maintenance[1].from: '2026-12-05T21:00:00' has no time zone; "
         "add Z or an offset such as +01:00 (a one-off window is an absolute instant)",
-        "checks.yaml:18:3: maintenance[2]: no check matches both the window's checks and "
-        "its tags",
+        "checks.yaml:18:3: maintenance[2]: no check matches both the window's checks and its tags",
         "checks.yaml: invalid (7 errors)",
     ]
 
