@@ -68,6 +68,8 @@ def silence_command(args: SilenceArgs, now: datetime | None = None) -> int:
         return exit_codes.CONFIG_ERROR
     live = active_silences(state.silences, moment)
     if mode == "list":
+        if config is not None:
+            _list_windows(config, moment)
         if not live:
             click.echo("no active silences")
         for silence in sorted(live, key=lambda s: s.until):
@@ -157,6 +159,16 @@ def _check_patterns(config: Config, patterns: Sequence[str]) -> None:
     for pattern in patterns:
         if not any(name == pattern or fnmatchcase(name, pattern) for name in names):
             raise UsageProblem(f"{pattern!r} matches no check{did_you_mean(pattern, names)}")
+
+
+def _list_windows(config: Config, now: datetime) -> None:
+    """The config's windows active now: what else is muted besides the silences."""
+    from e2echeck.maintenance import window_span
+
+    for window in config.maintenance:
+        span = window_span(window, now)
+        if span is not None:
+            click.echo(f"window {window.name}  {_until(span[1], now)}")
 
 
 def _until(until: datetime, now: datetime) -> str:

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,6 +48,14 @@ def test_silence_set_by_the_cli_is_honoured_by_the_lambda_on_s3(
     stored = json.loads(body.read())
     assert [s["pattern"] for s in stored["silences"]] == ["down"]
     assert stored["maintenance"] == {"down-key": checks["down"]["maintenance"]}
+
+    ignoring = handler({"config": str(config_file), "ignore_maintenance": True}, FakeContext())
+    assert _outcomes(ignoring) == {"up": "ok", "down": "failed"}
+    assert servers.actions() == {"up": "resolve", "down-key": "trigger"}
+
+
+def _outcomes(summary: dict[str, Any]) -> dict[str, str]:
+    return {c["name"]: c["outcome"] for c in summary["checks"]}
 
 
 # Evaluate windows from the unpacked zip alone: `python -I -S`, only the zip's

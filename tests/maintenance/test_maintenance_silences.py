@@ -77,7 +77,18 @@ def test_silence_is_honoured_until_it_expires_then_dropped(
         "payments-web",
     ]
     assert state_of(tmp_path)["silences"] == []  # expired: dropped on this write
-    assert "no active silences" in silence(config, "--list", now=T0 + timedelta(hours=2)).stdout
+    assert silence(config, "--list", now=T0 + timedelta(hours=2)).stdout == "no active silences\n"
+
+
+def test_list_shows_the_windows_active_now(tmp_path: Path, target: Target) -> None:
+    document = config_document([{"name": "blog", "url": target.url}], state=tmp_path / "state.json")
+    document["maintenance"] = [{"name": "backup", "start": "09:45", "duration": "30m"}]
+    config = write_config(tmp_path, document)
+    listed = silence(config, "--list")
+    assert listed.stdout.splitlines() == [
+        "window backup  until 2026-11-28 10:15:00 UTC (0h15m left)",
+        "no active silences",
+    ]
 
 
 def test_silencing_again_replaces_and_remove_ends_it(
