@@ -37,7 +37,9 @@ class MaintenanceOptions:
     ignore: bool = False  # run as if no window or silence were active
 
     def instant(self) -> datetime:
-        return self.now if self.now is not None else datetime.now(UTC)
+        if self.now is None:
+            return datetime.now(UTC)
+        return self.now if self.now.tzinfo is not None else self.now.replace(tzinfo=UTC)
 
 
 def window_span(window: MaintenanceWindow, now: datetime) -> tuple[datetime, datetime] | None:

@@ -45,6 +45,7 @@ def silence_command(args: SilenceArgs, now: datetime | None = None) -> int:
     from e2echeck.silences import active_silences, add_silences, remove_silences
 
     moment = now if now is not None else datetime.now(UTC)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     try:
         mode = _mode(args)
         config = _config(args)

@@ -76,8 +76,8 @@ def decide_stateful(
             failure_threshold = settings.failure_threshold
             success_threshold = settings.success_threshold
         action, note = advance(alert, obs.signal, failure_threshold, success_threshold, now)
-        if action == "none" and obs.dedup_key in ended and alert.state == "open":
-            action = "trigger" if obs.signal == "fail" else action
+        if obs.signal == "fail" and alert.state == "open" and obs.dedup_key in ended:
+            action = "trigger"  # maintenance ended with the alert open: say it again
         if action == "trigger":
             assert obs.trigger is not None
             alert.undelivered = [obs.trigger]
