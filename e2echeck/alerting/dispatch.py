@@ -20,7 +20,9 @@ from e2echeck.alerting.results import AlertReport, build_report
 from e2echeck.alerting.state import State, StateError, StateStore, open_store
 from e2echeck.config.models import Check, Config
 from e2echeck.engine.results import RunResult
+from e2echeck.maintenance import MaintenanceOptions, apply_maintenance
 from e2echeck.redaction import Redactor
+from e2echeck.silences import active_silences
 
 DEFAULT_ENQUEUE_URL = "https://events.pagerduty.com/v2/enqueue"
 
@@ -33,6 +35,7 @@ def send_alerts(
     state_path: str | None = None,
     deadline: float | None = None,
     policy: DeliveryPolicy | None = None,
+    maintenance: MaintenanceOptions | None = None,
 ) -> AlertReport:
     """Decide, send and record this run's PagerDuty events. Never raises for
     delivery or state problems: they are in the report (undelivered, warnings).
@@ -40,10 +43,11 @@ def send_alerts(
     `dry_run` (--no-alert): decide and list the events, send nothing, leave the
     state untouched. `state_path` overrides `state.path` (--state). `deadline`
     is an absolute `time.monotonic()` value bounding every delivery attempt.
+    `maintenance`: the clock and --ignore-maintenance for windows and silences
+    (default: the real clock); checks in maintenance are marked in `run`.
     """
     redactor = Redactor(config.secrets)
     warnings: list[str] = []
-    observations = observe(config, run, redactor)
     pd = config.pagerduty
     send_resolve = pd.send_resolve if pd else True
 
@@ -62,13 +66,20 @@ def send_alerts(
                     "sends its event, thresholds do not apply); fix or delete the file"
                 )
             )
+    maintenance = maintenance or MaintenanceOptions()
+    in_maintenance = apply_maintenance(config, run, state.silences if state else [], maintenance)
+    if state is not None:  # expired silences leave the state with this run's write
+        state.silences = active_silences(state.silences, maintenance.instant())
+    observations = observe(config, run, redactor)
     if state is None:
         warnings.extend(_threshold_warnings(config, run, location is not None))
         decisions = decide_stateless(observations, send_resolve, redactor)
         queue = [d.event for d in decisions if d.event is not None]
         old: list[Event] = []
     else:
-        decisions, old = decide_stateful(config, observations, state, send_resolve, redactor)
+        decisions, old = decide_stateful(
+            config, observations, state, send_resolve, redactor, in_maintenance
+        )
         queue = [*old, *(d.event for d in decisions if d.event is not None)]
 
     enqueue_url = pd.enqueue_url if pd else DEFAULT_ENQUEUE_URL

@@ -43,6 +43,7 @@ from e2echeck.config.json_assertions import JSON_OPERATORS, JsonOperand, JsonPat
 from e2echeck.config.json_assertions import JSON_TYPES as JSON_TYPES
 from e2echeck.config.json_assertions import SIMPLE_JSONPATH as SIMPLE_JSONPATH
 from e2echeck.config.json_assertions import JsonAssertion as JsonAssertion
+from e2echeck.config.maintenance import MaintenanceWindow
 from e2echeck.config.types import (
     AlsoAsText,
     Duration,
@@ -429,6 +430,10 @@ class Config(ConfigModel):
         default=None, description="Dead man's switch pinged after every run."
     )
     checks: list[Check] = Field(min_length=1, description="The checks.")
+    maintenance: list[MaintenanceWindow] = Field(
+        default_factory=list,
+        description="Planned windows during which failing checks page nobody.",
+    )
 
     _source: str = PrivateAttr(default="<memory>")
     _secrets: frozenset[str] = PrivateAttr(default=frozenset())

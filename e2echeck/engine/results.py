@@ -16,6 +16,7 @@ class Outcome(enum.StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"  # every control check failed: the checker itself is cut off
     SKIPPED = "skipped"  # not started before the run's deadline
+    MAINTENANCE = "maintenance"  # failed inside a maintenance window or silence: pages nobody
 
 
 @dataclass
@@ -35,6 +36,7 @@ class CheckResult:
     started_at: datetime | None = None
     elapsed_ms: float = 0.0  # wall time of the check, retries and waits between them included
     retried_reasons: list[str] = field(default_factory=list)  # first reason of each earlier attempt
+    maintenance: str | None = None  # the window or silence covering it (maintenance.py)
 
     @property
     def name(self) -> str:

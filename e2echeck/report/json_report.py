@@ -33,6 +33,7 @@ def check_document(result: CheckResult, alerts: Alerts | None = None) -> dict[st
         "elapsed_ms": round(result.elapsed_ms, 1),
         "retried_reasons": list(result.retried_reasons),
         "started_at": result.started_at.isoformat() if result.started_at else None,
+        "maintenance": result.maintenance,  # the window or silence covering the check
     }
 
 
