@@ -62,9 +62,7 @@ def _run(config: Any, now: datetime) -> Any:
 
 
 def main(argv: list[str]) -> int:
-    from e2echeck.alerting.events import observe
     from e2echeck.alerting.located_dispatch import _mark_delivered, plan_run
-    from e2echeck.alerting.locations import own_observations
     from e2echeck.alerting.locking import gc_paused
     from e2echeck.alerting.state import State
     from e2echeck.redaction import Redactor
@@ -75,11 +73,9 @@ def main(argv: list[str]) -> int:
     redactor = Redactor(config.secrets)
     now = datetime.now(UTC)
     run = _run(config, now)
-    observations = observe(config, run, redactor)
-    own = own_observations(run, redactor, now.isoformat())
     state = State()
     for name in names:  # every location reports once; its events are delivered
-        plan = plan_run(config, state, observations, own, name, now, name, redactor)
+        plan = plan_run(config, state, run, name, now, name, redactor)
         sent = {(e.dedup_key, e.created_at, e.action) for e in plan.outgoing}
         _mark_delivered(state, sent, name)
     raw = state.encode()
@@ -88,7 +84,7 @@ def main(argv: list[str]) -> int:
         started = time.process_time()  # CPU time: the machine may be shared
         with gc_paused():  # as a run does (located_dispatch)
             again = State.decode(raw)
-            plan_run(config, again, observations, own, names[-1], now, "bench", redactor)
+            plan_run(config, again, run, names[-1], now, "bench", redactor)
             again.encode()
         seconds.append(time.process_time() - started)
     print(json.dumps({"state_bytes": len(raw), "seconds": seconds}))

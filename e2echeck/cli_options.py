@@ -105,6 +105,12 @@ class RunArgs:
     quiet: bool = option(
         "-q", "--quiet", default=False, is_flag=True, help="Print only failures and the summary."
     )
+    ignore_maintenance: bool = option(
+        "--ignore-maintenance",
+        default=False,
+        is_flag=True,
+        help="Run as if no maintenance window or silence were active.",
+    )
 
     metrics_path: str | None = option(
         "--metrics",

@@ -112,6 +112,7 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
         deadline=run_deadline(context),
         delivery_deadline=delivery_deadline(context),
         state_path=_state_path(loaded.config),
+        ignore_maintenance=event.get("ignore_maintenance") is True,
         location=location,
     )
     outcome = execute(

@@ -11,6 +11,7 @@ import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,8 @@ class RunOptions:
     delivery_deadline: float | None = None
     alert: bool = True  # False: --no-alert, build the events but send nothing
     state_path: str | None = None  # overrides config.state.path
+    ignore_maintenance: bool = False  # run as if no maintenance window or silence were active
+    now: datetime | None = None  # the instant windows and silences are judged at (None: now)
     location: str | None = None  # --location; else $E2ECHECK_LOCATION, else $AWS_REGION
 
 
@@ -125,11 +128,12 @@ def select_checks(
 
 
 def exit_code_for(run: RunResult, *, undelivered: bool = False) -> int:
-    """0 every check passed; 1 a check failed, is unknown or was skipped by the
-    deadline; 3 an event could not be delivered (3 wins over 1)."""
+    """0 every check passed (a failure in maintenance counts as passed: it is
+    planned); 1 a check failed, is unknown or was skipped by the deadline; 3 an
+    event could not be delivered (3 wins over 1)."""
     if undelivered:
         return exit_codes.UNDELIVERED
-    if all(r.outcome is Outcome.OK for r in run.results):
+    if all(r.outcome in (Outcome.OK, Outcome.MAINTENANCE) for r in run.results):
         return exit_codes.OK
     return exit_codes.CHECK_FAILED
 
@@ -187,6 +191,7 @@ def deliver_alerts(
     """The only place a run meets PagerDuty: build one event per check, apply
     state, and send them (or, with --no-alert, only build them)."""
     from e2echeck.alerting import send_alerts
+    from e2echeck.maintenance import MaintenanceOptions
 
     if options.delivery_deadline is not None:
         deadline: float | None = started + options.delivery_deadline
@@ -200,6 +205,7 @@ def deliver_alerts(
         dry_run=not options.alert,
         state_path=options.state_path,
         deadline=deadline,
+        maintenance=MaintenanceOptions(options.now, options.ignore_maintenance),
         location=options.location,
     )
 

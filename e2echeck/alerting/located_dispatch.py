@@ -23,7 +23,7 @@ from datetime import datetime
 
 from e2echeck.alerting.decisions import Decision, decide_stateful, decide_stateless, record
 from e2echeck.alerting.delivery import DeliveryPolicy, DeliveryResult, Outgoing, deliver
-from e2echeck.alerting.events import Event, Observation, observe
+from e2echeck.alerting.events import Event, observe
 from e2echeck.alerting.locations import (
     WATCH_PREFIX,
     LocationsDoc,
@@ -43,7 +43,9 @@ from e2echeck.alerting.results import AlertReport, build_report
 from e2echeck.alerting.state import State, StateError, now_iso, open_store
 from e2echeck.config.models import Config
 from e2echeck.engine.results import RunResult
+from e2echeck.maintenance import MaintenanceOptions, apply_maintenance
 from e2echeck.redaction import Redactor
+from e2echeck.silences import active_silences
 
 
 @dataclass
@@ -67,24 +69,22 @@ def send_located_alerts(
     dry_run: bool,
     deadline: float | None,
     policy: DeliveryPolicy | None,
+    maintenance: MaintenanceOptions,
     conflicts: ConflictPolicy = DEFAULT_CONFLICT_POLICY,
 ) -> AlertReport:
     """`send_alerts` for a config with `locations`, run at `location`."""
     from e2echeck.alerting import dispatch, locations
 
     redactor = Redactor(config.secrets)
-    observations = observe(config, run, redactor)
     pd = config.pagerduty
     send_resolve = pd.send_resolve if pd else True
     now = locations.clock()
-    stamp = now.isoformat()
-    own = own_observations(run, redactor, stamp)
     store = None
     warnings: list[str] = []
     run_id = uuid.uuid4().hex
 
     def decide(state: State) -> Plan:
-        return plan_run(config, state, observations, own, location, now, run_id, redactor)
+        return plan_run(config, state, run, location, now, run_id, redactor, maintenance)
 
     plan: Plan | None = None
     try:
@@ -99,6 +99,8 @@ def send_located_alerts(
             )
         )
     if plan is None:
+        apply_maintenance(config, run, [], maintenance)
+        observations = observe(config, run, redactor)
         decisions = decide_stateless(observations, send_resolve, redactor)
         plan = Plan(decisions)
         store = None
@@ -154,28 +156,39 @@ def send_located_alerts(
 def plan_run(
     config: Config,
     state: State,
-    observations: list[Observation],
-    own: dict[str, dict[str, str]],
+    run: RunResult,
     location: str,
     now: datetime,
     run_id: str,
     redactor: Redactor,
+    maintenance: MaintenanceOptions | None = None,
 ) -> Plan:
     """Record this run's observations in `state` and decide every alert from
-    all locations' (no I/O: `transact` may run it again on a newer state)."""
+    all locations' (no I/O: `transact` may run it again on a newer state).
+
+    Maintenance windows and the shared silences apply as without locations: a
+    check in maintenance here is held (every location reads the same windows
+    and silences), its observation still recorded as what it was."""
     settings = config.locations
     assert settings is not None
+    maintenance = maintenance or MaintenanceOptions()
+    in_maintenance = apply_maintenance(config, run, state.silences, maintenance)
+    state.silences = active_silences(state.silences, maintenance.instant())
+    observations = observe(config, run, redactor)
     pd = config.pagerduty
     send_resolve = pd.send_resolve if pd else True
     stamp = now.isoformat()
+    own = own_observations(run, redactor, stamp)
     doc = LocationsDoc.from_state(state)
     doc.record(location, own, stamp, config)
     open_keys = frozenset(k for k, alert in state.alerts.items() if alert.state == "open")
     found, views = located_observations(
-        config, observations, doc, location, now, redactor, open_keys
+        config, observations, doc, location, now, redactor, open_keys, in_maintenance
     )
     watch = watch_observations(config, doc, state, location, now)
-    decisions, old = decide_stateful(config, [*found, *watch], state, send_resolve, redactor)
+    decisions, old = decide_stateful(
+        config, [*found, *watch], state, send_resolve, redactor, in_maintenance
+    )
     claimed = doc.claimed_by_others(run_id, now, settings.max_age)
     old = [e for e in old if (e.dedup_key, e.created_at) not in claimed]
     plan = Plan(decisions, old, views)

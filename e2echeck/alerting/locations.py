@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -191,7 +191,7 @@ def own_observations(run: RunResult, redactor: Redactor, now: str) -> dict[str, 
             continue
         if run.connectivity_lost or result.outcome is Outcome.UNKNOWN:
             found[result.name] = {"outcome": "unknown", "at": now}
-        elif result.outcome is Outcome.FAILED:
+        elif result.outcome in (Outcome.FAILED, Outcome.MAINTENANCE):  # it did fail
             reason = redactor.text(result.reason or "failed")
             if len(reason) > MAX_REASON:
                 reason = reason[: MAX_REASON - 1] + "…"
@@ -270,11 +270,13 @@ def located_observations(
     now: datetime,
     redactor: Redactor,
     open_keys: frozenset[str] = frozenset(),
+    held: Collection[str] = (),
 ) -> tuple[list[Observation], dict[str, QuorumView]]:
     """This run's observations turned into the quorum's: each service check's
     signal is the decision of every location; the control alert is this
     location's own (its dedup key names the location). A failure whose alert
-    is open already (`open_keys`) sends nothing: its trigger is not built."""
+    is open already (`open_keys`) sends nothing: its trigger is not built. A
+    check in maintenance (`held`) keeps its own observation: nothing pages."""
     settings = config.locations
     assert settings is not None
     views: dict[str, QuorumView] = {}
@@ -283,8 +285,8 @@ def located_observations(
         if obs.check is None:
             found.append(_own_control(obs, location, redactor))
             continue
-        if obs.check.is_control or obs.note == NOTE_SKIPPED:
-            found.append(obs)
+        if obs.check.is_control or obs.note == NOTE_SKIPPED or obs.dedup_key in held:
+            found.append(obs)  # says nothing here, or held by maintenance
             continue
         view = quorum_view(obs.check.name, doc, settings, now)
         views[obs.check.name] = view

@@ -8,6 +8,10 @@ consecutive failed and passed runs, and the events not yet delivered. Format:
                                "consecutive_failures": 2, "consecutive_successes": 0,
                                "changed_at": "...", "undelivered": [<event>, ...]}}}
 
+Two more top-level keys, absent from older files: "silences" (see e2echeck/silences.py)
+and "maintenance", the dedup keys in maintenance in their last run, so the run
+after a window can tell that it ended (see decisions.py).
+
 Events are stored as sent minus the routing key (a secret never written here);
 delivery looks the key up again from the config.
 
@@ -36,9 +40,10 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from e2echeck.alerting.events import Event, Signal
+from e2echeck.silences import Silence, silences_from_json
 
 STATE_VERSION = 1
-_CORE_KEYS = frozenset({"version", "updated_at", "alerts"})
+_CORE_KEYS = frozenset({"version", "updated_at", "alerts", "silences", "maintenance"})
 AlertStatus = Literal["open", "resolved"]
 
 
@@ -92,6 +97,10 @@ class AlertState:
 class State:
     alerts: dict[str, AlertState] = field(default_factory=dict)
     updated_at: str | None = None
+    # Maintenance (e2echeck/silences.py, e2echeck/maintenance.py): the silences set
+    # from the CLI, and the dedup keys that were in maintenance in their last run.
+    silences: list[Silence] = field(default_factory=list)
+    maintenance: dict[str, str] = field(default_factory=dict)
     # Other top-level keys, kept as they are (an older file has none).
     sections: dict[str, Any] = field(default_factory=dict)
 
@@ -100,6 +109,8 @@ class State:
             "version": STATE_VERSION,
             "updated_at": self.updated_at,
             "alerts": {key: alert.to_json() for key, alert in sorted(self.alerts.items())},
+            "silences": [silence.to_json() for silence in self.silences],
+            "maintenance": dict(sorted(self.maintenance.items())),
             **{key: value for key, value in self.sections.items() if key not in _CORE_KEYS},
         }
 
@@ -120,8 +131,16 @@ class State:
             except ValueError as exc:
                 raise StateError(f"alerts[{key!r}]: {exc}") from None
         updated = data.get("updated_at")
+        try:
+            silences = silences_from_json(data.get("silences"))
+        except ValueError as exc:
+            raise StateError(f"silences: {exc}") from None
+        held = data.get("maintenance")
+        held = (
+            {k: v for k, v in held.items() if isinstance(v, str)} if isinstance(held, dict) else {}
+        )
         sections = {key: value for key, value in data.items() if key not in _CORE_KEYS}
-        return cls(parsed, updated if isinstance(updated, str) else None, sections)
+        return cls(parsed, updated if isinstance(updated, str) else None, silences, held, sections)
 
     def encode(self) -> bytes:
         # A state with other sections (several locations' observations: thousands

@@ -69,6 +69,9 @@ class Attempt:
     url: str
     failed_step: str | None = None
     body_excerpt: str = ""
+    # Set when the only failure is a latency one (max_response_time exceeded,
+    # or the timeout ran out): the budget, in seconds, that was missed.
+    latency_budget: float | None = None
 
 
 def plan_check(check: Check, settings: CheckSettings) -> CheckPlan:
@@ -245,6 +248,7 @@ async def run_attempt(plan: CheckPlan, http: HttpPool) -> Attempt:
                 method=spec.method,
                 url=failed.url or spec.url,
                 failed_step=step.name,
+                latency_budget=settings.timeout if failed.timed_out else None,
             )
         elapsed += exchange.elapsed
         last = exchange
@@ -252,6 +256,8 @@ async def run_attempt(plan: CheckPlan, http: HttpPool) -> Attempt:
         if not failures and step.capture:
             failures = capture_values(step.capture, exchange, captures)
         if failures:
+            limit = step.expect.max_response_time
+            only_latency = len(failures) == 1 and limit is not None and exchange.elapsed > limit
             return Attempt(
                 ok=False,
                 failures=[prefix + reason for reason in failures],
@@ -261,6 +267,7 @@ async def run_attempt(plan: CheckPlan, http: HttpPool) -> Attempt:
                 url=exchange.url,
                 failed_step=step.name,
                 body_excerpt=exchange.excerpt(),
+                latency_budget=limit if only_latency else None,
             )
     assert last is not None
     return Attempt(

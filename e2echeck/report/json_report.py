@@ -48,6 +48,20 @@ def _check_fields(result: CheckResult, action: str, delivery: str) -> dict[str, 
         "elapsed_ms": round(result.elapsed_ms, 1),
         "retried_reasons": list(result.retried_reasons),
         "started_at": result.started_at.isoformat() if result.started_at else None,
+        "maintenance": result.maintenance,  # the window or silence covering the check
+    }
+
+
+def timing_fields(run: RunResult) -> dict[str, Any]:
+    """How far the run's latencies can be trusted (see docs/timing.md)."""
+    timing = run.timing
+    return {
+        "lag_p50_ms": round(timing.lag_p50_ms, 1),
+        "lag_p99_ms": round(timing.lag_p99_ms, 1),
+        "lag_max_ms": round(timing.lag_max_ms, 1),
+        "peak_in_flight": timing.peak_in_flight,
+        "latency_rechecks": timing.rechecked,
+        "timing_warning": timing.warning,
     }
 
 
@@ -69,6 +83,7 @@ def build_json(
             "duration_ms": round(run.duration_ms, 1),
             "started_at": run.started_at.isoformat(),
             "finished_at": run.finished_at.isoformat(),
+            **timing_fields(run),
         },
     }
     if report is not None:

@@ -19,12 +19,14 @@ MARKS = {
     Outcome.FAILED: "FAIL",
     Outcome.UNKNOWN: "UNKN",
     Outcome.SKIPPED: "SKIP",
+    Outcome.MAINTENANCE: "MAINT",
 }
 _COLOURS = {
     Outcome.OK: "32",  # green
     Outcome.FAILED: "31;1",  # bold red
     Outcome.UNKNOWN: "33",  # yellow
     Outcome.SKIPPED: "36",  # cyan
+    Outcome.MAINTENANCE: "35",  # magenta
 }
 _NAME_WIDTH_MAX = 40
 _EXCERPT_CHARS = 500
@@ -79,7 +81,8 @@ def _line(
     ran = result.outcome is not Outcome.SKIPPED
     latency = format_latency(result.duration_ms) if ran else "-"
     attempts = f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}" if ran else ""
-    parts = [f"{mark}  {result.name:<{width}}  {status:>3}  {latency:>7}  {attempts:<10}"]
+    gap = " " * (6 - len(MARKS[result.outcome]))  # MAINT is one letter longer
+    parts = [f"{mark}{gap}{result.name:<{width}}  {status:>3}  {latency:>7}  {attempts:<10}"]
     if result.failures:
         reason = result.failures[0]
         more = len(result.failures) - 1
@@ -113,7 +116,7 @@ def summary_line(run: RunResult, *, colour: bool = False) -> str:
     counts = summary_counts(run)
     total = counts["total"]
     words = [f"{counts['passed']} passed"]
-    for key in ("failed", "unknown", "skipped"):
+    for key in ("failed", "maintenance", "unknown", "skipped"):
         if counts[key]:
             word = f"{counts[key]} {key}"
             words.append(_paint(word, _COLOURS[Outcome(key)], colour))
@@ -121,6 +124,9 @@ def summary_line(run: RunResult, *, colour: bool = False) -> str:
         f"{total} check{'s' if total != 1 else ''} in "
         f"{format_latency(run.duration_ms)}: {', '.join(words)}"
     )
+    if run.timing.warning:
+        timing = run.timing
+        text += f"\ntimings unreliable: {timing.warning} (peak {timing.peak_in_flight} in flight)"
     if run.connectivity_lost:
         text += (
             "\nconnectivity lost: every control check failed, so the other checks are "

@@ -90,10 +90,10 @@ def test_an_old_state_file_loads_and_unknown_keys_survive(tmp_path: Path) -> Non
     assert state.alerts["api"].state == "open"
     assert "locations" not in json.loads(path.read_text(encoding="utf-8"))
 
-    newer = {**old, "locations": {"seen": {}}, "silences": [{"check": "api"}]}
+    newer = {**old, "locations": {"seen": {}}, "future_section": [{"check": "api"}]}
     path.write_text(json.dumps(newer), encoding="utf-8")
     transact(store, lambda s: s.alerts.pop("api"))
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert saved["alerts"] == {}
-    assert saved["locations"] == {"seen": {}} and saved["silences"] == [{"check": "api"}]
+    assert saved["locations"] == {"seen": {}} and saved["future_section"] == [{"check": "api"}]
     assert (tmp_path / "state.json.lock").exists()  # the lock is a sibling, never replaced
