@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -52,7 +52,7 @@ SECTION = "locations"
 WATCH_PREFIX = "e2echeck-location-"
 MAX_REASON = 300
 ObservedOutcome = Literal["ok", "failed", "unknown"]
-QuorumDecision = Literal["fail", "pass", "undecided"]
+QuorumDecision = Literal["fail", "pass", "undecided", "held"]
 
 
 def _utc_now() -> datetime:
@@ -285,10 +285,14 @@ def located_observations(
         if obs.check is None:
             found.append(_own_control(obs, location, redactor))
             continue
-        if obs.check.is_control or obs.note == NOTE_SKIPPED or obs.dedup_key in held:
-            found.append(obs)  # says nothing here, or held by maintenance
+        if obs.check.is_control or obs.note == NOTE_SKIPPED:
+            found.append(obs)  # says nothing here
             continue
         view = quorum_view(obs.check.name, doc, settings, now)
+        if obs.dedup_key in held:  # maintenance: whatever the locations saw, nothing pages
+            views[obs.check.name] = replace(view, decision="held", why=obs.note)
+            found.append(obs)
+            continue
         views[obs.check.name] = view
         if view.decision == "fail":
             event = None

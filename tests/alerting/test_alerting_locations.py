@@ -191,3 +191,29 @@ def test_locations_in_junit(places: Locations, clock: Clock, tmp_path: Path) -> 
     assert 'name="locations" value="1/3 locations"' in text
     assert 'name="location_decision" value="undecided"' in text
     assert f'name="location.{US}" value="failed at ' in text
+
+
+@pytest.mark.parametrize("shared_state", ["file"], indirect=True)
+def test_a_maintenance_window_holds_the_quorum(places: Locations, clock: Clock) -> None:
+    import yaml
+
+    document = yaml.safe_load(places.config.read_text(encoding="utf-8"))
+    document["maintenance"] = [
+        {
+            "name": "migration",
+            "from": "2000-01-01T00:00:00Z",
+            "to": "2100-01-01T00:00:00Z",
+            "checks": ["api-health"],
+        }
+    ]
+    places.config.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    all_report(places, clock)
+    for where in (US, EU):
+        clock.advance(minutes=1)
+        held = places.run(where, api=503, extra=("--format", "json"))
+        assert triggers(places.take()) == []  # failing in 2 of 3, but in maintenance
+    api = next(c for c in json_report(held)["checks"] if c["name"] == "api-health")
+    assert api["outcome"] == "maintenance"
+    assert api["locations"][US]["outcome"] == api["locations"][EU]["outcome"] == "failed"
+    assert "maintenance" in api["alert"]["delivery"]
+    assert api["decision"]["decision"] == "held"
