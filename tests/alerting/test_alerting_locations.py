@@ -217,3 +217,27 @@ def test_a_maintenance_window_holds_the_quorum(places: Locations, clock: Clock) 
     assert api["locations"][US]["outcome"] == api["locations"][EU]["outcome"] == "failed"
     assert "maintenance" in api["alert"]["delivery"]
     assert api["decision"]["decision"] == "held"
+
+
+@pytest.mark.parametrize("shared_state", ["file"], indirect=True)
+def test_no_secret_reaches_the_shared_state_or_the_trigger(
+    tmp_path: Path, http_server: TestServer, fake_pd: FakePagerDuty, shared_state: str, clock: Clock
+) -> None:
+    import yaml
+
+    secret = "s3cr3t-body-token-0123456789"
+    config = locations_config(tmp_path, http_server, fake_pd, shared_state)
+    document = yaml.safe_load(config.read_text(encoding="utf-8"))
+    api = next(c for c in document["checks"] if c["name"] == "api-health")
+    api["expect"] = {"body_contains": "${BODY_TOKEN}"}
+    config.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    env = {"PAGERDUTY_ROUTING_KEY": ROUTING_KEY, "BODY_TOKEN": secret, "API_STATUS": "200"}
+    for where in (US, EU):
+        result = run_cli("run", str(config), "--location", where, env=env)
+        assert result.exit_code == 1, result.output
+        assert secret not in result.output
+    sent = triggers(fake_pd.events)
+    assert keys(sent) == [("trigger", "api-health")]
+    assert "body does not contain" in sent[0]["payload"]["summary"]
+    assert secret not in str(fake_pd.events)
+    assert secret not in Path(shared_state).read_text(encoding="utf-8")
