@@ -174,12 +174,14 @@ class LocationsDoc:
         self.sending = [c for c in self.sending if c.get("run") != run]
 
     def claimed_by_others(self, run: str, now: datetime, max_age: float) -> set[tuple[str, str]]:
-        """(dedup_key, created_at) of the events other runs are delivering now (a
-        claim older than max_age is of a run that died: anyone may send it again)."""
+        """(dedup_key, created_at) of the events other runs are delivering now. A
+        claim older than max_age is of a run that died: it is dropped, and its
+        event is anyone's to send again."""
+        self.sending = [c for c in self.sending if _age(c["since"], now) <= max_age]
         return {
             (c.get("dedup_key", ""), c.get("created_at", ""))
             for c in self.sending
-            if c.get("run") != run and _age(c["since"], now) <= max_age
+            if c.get("run") != run
         }
 
 

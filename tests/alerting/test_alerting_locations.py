@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from e2echeck.alerting.events import Event
+from e2echeck.alerting.locations import LocationsDoc
+from e2echeck.alerting.state import open_store
 from tests.alerting.locations_helpers import (
     AP,
     EU,
@@ -241,3 +244,37 @@ def test_no_secret_reaches_the_shared_state_or_the_trigger(
     assert "body does not contain" in sent[0]["payload"]["summary"]
     assert secret not in str(fake_pd.events)
     assert secret not in Path(shared_state).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("shared_state", ["file"], indirect=True)
+def test_an_event_claimed_by_a_run_that_died_is_sent_again_after_max_age(
+    places: Locations, clock: Clock, shared_state: str
+) -> None:
+    """A run recorded a trigger and died before delivering it: while its claim is
+    fresh nobody else sends it; once the claim is max_age old, the next run does."""
+    all_report(places, clock)
+    clock.advance(minutes=1)
+    places.run(US, api=503)
+    clock.advance(minutes=1)
+    places.run(EU, api=503)
+    sent = places.take()
+    assert keys(sent) == [("trigger", "api-health")]
+
+    store = open_store(shared_state)  # as a run that died after its first write leaves it
+    state = store.load()
+    body = {k: v for k, v in sent[0].items() if k != "routing_key"}
+    lost = Event("trigger", "api-health", "api-health", body)
+    state.alerts["api-health"].undelivered = [lost]
+    doc = LocationsDoc.from_state(state)
+    doc.claim([lost], "dead-run", EU, clock.now.isoformat())
+    doc.store(state)
+    store.save(state)
+
+    clock.advance(minutes=1)
+    places.run(AP, api=503)
+    assert places.take() == []  # its run may still be delivering it
+    clock.advance(minutes=15)
+    places.run(AP, api=503)
+    again = [e for e in places.take() if e["dedup_key"] == "api-health"]
+    assert again == sent  # the claim expired: the same trigger, sent once more
+    assert LocationsDoc.from_state(store.load()).sending == []
