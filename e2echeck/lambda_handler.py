@@ -121,7 +121,7 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
         on_result=lambda result: _log_check(result, loaded.redactor, shown),
     )
     summary = summarize(outcome, loaded.config, loaded.redactor)
-    for document in emf_documents(outcome.run):
+    for document in emf_documents(outcome.run, shown.get("location")):
         _emit(loaded.redactor.data(document))
     _emit(
         {

@@ -74,6 +74,14 @@ def test_three_regions_page_once_on_a_quorum(
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
     logged = [line for line in lines if line.get("type") in ("check", "summary")]
     assert logged and all(line["location"] == US for line in logged)
+    metrics = [line for line in lines if line.get("type") == "metrics"]
+    per_check = [m for m in metrics if "check" in m]
+    assert per_check and all(m["location"] == US for m in metrics)
+    for document in per_check:  # by check, and by check in this location
+        (directive,) = document["_aws"]["CloudWatchMetrics"]
+        assert directive["Dimensions"] == [["check"], ["check", "location"]]
+    (run_document,) = [m for m in metrics if "check" not in m]
+    assert run_document["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [[], ["location"]]
 
     second = invoke(monkeypatch, region_config, EU, 503)
     assert [(e["event_action"], e["dedup_key"]) for e in fake_pd.events] == [
