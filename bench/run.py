@@ -30,10 +30,15 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))  # this checkout's e2echeck, not whatever pip -e points at
+sys.path.insert(0, str(BENCH))  # cpu_share
 PY = sys.executable
 CACHE = Path(os.environ.get("E2ECHECK_BENCH_CACHE", Path.home() / ".cache" / "e2echeck-bench"))
 
 MB = 1024 * 1024
+# Rows that can run alone (--only); cpu-starved (a minute or more of six
+# spinning processes) runs only when asked for.
+STEPS = ("idle", "cpu-starved", "delivery", "start-up", "large-file", "zip", "locations")
+BASELINE_REF = "fe54847"  # e2echeck before adaptive concurrency and transport timings
 
 
 @dataclass
@@ -217,6 +222,88 @@ def _expect_ok(usage: Usage, command: Sequence[str]) -> Usage:
             f"{' '.join(command)} exited {usage.code}:\n{usage.stderr.strip()[-2000:]}"
         )
     return usage
+
+
+# -- (g) a small CPU: 1/7 of a core, as a 256 MB Lambda gets -----------------------------
+
+
+def baseline_tree(ref: str, tmp: Path) -> Path | None:
+    """e2echeck as it was at `ref` (git archive), for "today's" wall time; None
+    when git or the ref is unavailable."""
+    out = tmp / f"baseline-{ref}"
+    if out.exists():
+        return out
+    out.mkdir()
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", ref, "e2echeck"],
+            capture_output=True,
+            check=True,
+        )
+        subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out
+
+
+def bench_cpu_starved(
+    count: int, busy: int, repeat: int, baseline_ref: str, tmp: Path
+) -> list[Row]:
+    """`count` checks of a 200 ms endpoint with `max_response_time: 400ms`, default
+    concurrency, e2echeck pinned to one core next to `busy` spinning processes.
+    Compared with the same checks on that core alone (latency) and with
+    e2echeck at `baseline_ref` under the same load (wall time)."""
+    from cpu_share import busy_loops, cpus, run_pinned, target_server, write_latency_checks
+
+    cpu, others = cpus()
+    env = bench_env()
+    share = f"1/{busy + 1} core"
+    false = Row(
+        f"{share}: {count} checks, max 400ms, retries 0: false failures",
+        "n",
+        target="0",
+        check=lambda row: max(row.values) == 0,
+    )
+    median = Row(
+        f"{share}: {count} checks: median latency",
+        "ms",
+        floor_name="the same checks, e2echeck alone on the core (idle)",
+        target="<= 1.15x floor",
+        check=ratio_at_most(1.15),
+    )
+    wall = Row(
+        f"{share}: {count} checks: wall",
+        "s",
+        floor_name=f"e2echeck before adaptive concurrency ({baseline_ref}), same load",
+        target="<= 1.5x floor",
+        check=ratio_at_most(1.5),
+    )
+    retried = Row(
+        f"{share}: {count} checks, retries 2: retries in total",
+        "n",
+        target="<= 5",
+        check=lambda row: max(row.values) <= 5,
+    )
+    old = baseline_tree(baseline_ref, tmp)
+    old_env = dict(env, PYTHONPATH=str(old)) if old is not None else None
+    with target_server(0.2, others, env) as base:
+        strict, lenient = tmp / "starved-r0.yaml", tmp / "starved-r2.yaml"
+        write_latency_checks(strict, base, count, retries=0)
+        write_latency_checks(lenient, base, count, retries=2)
+        run_pinned(strict, cpu, env)  # warm-up: page cache
+        for _ in range(repeat):
+            median.floor.append(run_pinned(strict, cpu, env).median_ms)
+            with busy_loops(busy, cpu):
+                run = run_pinned(strict, cpu, env)
+                false.values.append(run.failed)
+                median.values.append(run.median_ms)
+                wall.values.append(run.wall)
+                if old_env is not None:
+                    wall.floor.append(run_pinned(strict, cpu, old_env).wall)
+                retried.values.append(run_pinned(lenient, cpu, env).retries)
+    if old_env is None:
+        wall.note = f"git archive {baseline_ref} failed: no floor"
+    return [false, median, wall, retried]
 
 
 # -- (c) alert delivery ------------------------------------------------------------------
@@ -447,6 +534,37 @@ def bench_zip(quick: bool, tmp: Path) -> list[Row]:
     return [row]
 
 
+# -- (h) several locations: the shared state --------------------------------------------
+
+
+def bench_locations(checks: int, locations: int, repeat: int) -> list[Row]:
+    """The shared state of `checks` x `locations` and one run's CPU work on it
+    (bench/locations.py, in a fresh process)."""
+    command = [PY, str(BENCH / "locations.py"), str(checks), str(locations), str(repeat)]
+    completed = subprocess.run(
+        command, capture_output=True, text=True, env=bench_env(), timeout=600, check=True
+    )
+    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    label = f"locations: {checks:,} checks x {locations} locations"
+    return [
+        Row(
+            f"{label}, state size",
+            "MB",
+            values=[figures["state_bytes"] / MB],
+            target="< 1 MB",
+            check=value_at_most(1.0),
+        ),
+        Row(
+            f"{label}, decision",
+            "ms",
+            values=[s * 1000 for s in figures["seconds"]],
+            target="< 50 ms",
+            check=value_at_most(50.0),
+            note="CPU time of decode, record, decide and encode; no I/O",
+        ),
+    ]
+
+
 # -- the table ---------------------------------------------------------------------------
 
 
@@ -457,6 +575,8 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{value:.0f} ms"
     if unit == "MB":
         return f"{value:.1f} MB"
+    if unit == "n":
+        return f"{value:.0f}"
     return f"{value:.2f} s"
 
 
@@ -499,6 +619,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, help="rounds per measurement (default 5; quick 2)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON here")
     parser.add_argument("--no-zip", action="store_true", help="skip the Lambda zip (no pip)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=STEPS,
+        help="run only this group of rows (repeatable); cpu-starved runs only when named",
+    )
+    parser.add_argument(
+        "--baseline-ref",
+        default=BASELINE_REF,
+        help="git ref of 'today's' e2echeck for the cpu-starved wall time",
+    )
     args = parser.parse_args(argv)
     repeat = args.repeat or (2 if args.quick else 5)
     if args.quick:
@@ -515,13 +646,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="e2echeck-bench-") as name:
         tmp = Path(name)
         steps: list[tuple[str, Callable[[], list[Row]]]] = [
-            ("checks", lambda: bench_checks(checks, concurrency, delay, repeat, tmp)),
+            ("idle", lambda: bench_checks(checks, concurrency, delay, repeat, tmp)),
+            (
+                "cpu-starved",
+                lambda: bench_cpu_starved(
+                    20 if args.quick else 100, 6, repeat, args.baseline_ref, tmp
+                ),
+            ),
             ("delivery", lambda: bench_delivery(events, 0.05, repeat)),
             ("start-up", lambda: bench_startup(repeat, inner, tmp)),
-            ("large file", lambda: bench_large_file(100 if args.quick else 10_000, repeat, tmp)),
+            ("large-file", lambda: bench_large_file(100 if args.quick else 10_000, repeat, tmp)),
+            ("zip", lambda: bench_zip(args.quick, tmp)),
+            ("locations", lambda: bench_locations(100 if args.quick else 1000, 3, repeat)),
         ]
-        if not args.no_zip:
-            steps.append(("zip", lambda: bench_zip(args.quick, tmp)))
+        wanted = set(args.only or [s for s in STEPS if s != "cpu-starved"])
+        if args.no_zip:
+            wanted.discard("zip")
+        steps = [(label, step) for label, step in steps if label in wanted]
         for label, step in steps:
             t = time.perf_counter()
             try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -201,19 +202,74 @@ def schema(output: str | None) -> None:
         click.echo(text, nl=False)
 
 
+def _clock() -> datetime | None:
+    """The instant maintenance is judged at: None (the real clock), unless a caller
+    of the library (a test through CliRunner) passes obj={"now": datetime}."""
+    obj = click.get_current_context().find_root().obj
+    now = obj.get("now") if isinstance(obj, dict) else None
+    return now if isinstance(now, datetime) else None
+
+
 @main.command()
 @config_argument
 @click_options(RunArgs)
 def run(config: str | None, **options: Any) -> None:
     """Run every check of CONFIG once and page (or un-page) PagerDuty.
 
-    Exit 0: all passed; 1: a check failed; 2: usage or config error;
-    3: an event could not be delivered."""
-    sys.exit(run_command(_config_path(config), RunArgs(**options)))
+    Exit 0: all passed (failures in maintenance included); 1: a check failed;
+    2: usage or config error; 3: an event could not be delivered."""
+    sys.exit(run_command(_config_path(config), RunArgs(**options), now=_clock()))
 
 
-def run_command(config_path: Path, args: RunArgs) -> int:
-    """`e2echeck run`: load, run, report. Returns the exit code."""
+@main.command()
+@click.argument("patterns", nargs=-1, metavar="[NAME_OR_GLOB]...")
+@click.option("--for", "duration", metavar="DURATION", help="How long, e.g. 2h or 30m.")
+@click.option("--reason", help="Why; shown in reports.")
+@click.option("--list", "list_only", is_flag=True, help="List the active silences.")
+@click.option("--remove", multiple=True, metavar="PATTERN", help="End the silence of this pattern.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="The config (default $E2ECHECK_CONFIG, then ./checks.yaml), for state.path.",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False),
+    help="The alert state file or s3://bucket/key (overrides state.path).",
+)
+def silence(
+    patterns: tuple[str, ...],
+    duration: str | None,
+    reason: str | None,
+    list_only: bool,
+    remove: tuple[str, ...],
+    config_file: str | None,
+    state_path: str | None,
+) -> None:
+    """Silence checks for a while: they still run, but page nobody.
+
+    Stored in the alert state, so every run on that state honours it; it ends by
+    itself. Exit 0 done; 2 usage, config or state error."""
+    from e2echeck.silence_command import SilenceArgs, silence_command
+
+    args = SilenceArgs(
+        patterns=patterns,
+        duration=duration,
+        reason=reason,
+        list_only=list_only,
+        remove=remove,
+        config_path=_config_path(config_file),
+        config_given=config_file is not None,
+        state_path=state_path,
+    )
+    sys.exit(silence_command(args, now=_clock()))
+
+
+def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None) -> int:
+    """`e2echeck run`: load, run, report. Returns the exit code. `now`: the instant
+    maintenance windows and silences are judged at (default: the real clock)."""
     from e2echeck.config import load_config
     from e2echeck.config.types import parse_duration
     from e2echeck.redaction import run_redactor
@@ -221,9 +277,11 @@ def run_command(config_path: Path, args: RunArgs) -> int:
     from e2echeck.report.junit import render_junit
     from e2echeck.report.text import Progress, render_alerts, render_text, use_colour
     from e2echeck.runner import (
+        LocationError,
         RunOptions,
         SelectionError,
         execute,
+        run_location,
         select_checks,
     )
 
@@ -256,10 +314,14 @@ def run_command(config_path: Path, args: RunArgs) -> int:
         deadline=deadline_seconds,
         alert=not args.no_alert,
         state_path=args.state_path,
+        ignore_maintenance=args.ignore_maintenance,
+        now=now,
+        location=args.location,
     )
     try:
         selected = select_checks(config, args.only, args.tags)
-    except SelectionError as exc:
+        run_location(config, args.location)
+    except (SelectionError, LocationError) as exc:
         click.echo(f"e2echeck: {exc}", err=True)
         return exit_code_for(exc)
     progress = Progress(len(selected), sys.stderr)

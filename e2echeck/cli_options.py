@@ -92,11 +92,24 @@ class RunArgs:
         type=click.Path(dir_okay=False),
         help="The alert state file (overrides state.path).",
     )
+    location: str | None = option(
+        "--location",
+        default=None,
+        metavar="NAME",
+        help="Where this run runs, one of locations.expected "
+        "(default: $E2ECHECK_LOCATION, else $AWS_REGION).",
+    )
     verbose: int = option(
         "-v", "--verbose", default=0, count=True, help="More detail (repeatable)."
     )
     quiet: bool = option(
         "-q", "--quiet", default=False, is_flag=True, help="Print only failures and the summary."
+    )
+    ignore_maintenance: bool = option(
+        "--ignore-maintenance",
+        default=False,
+        is_flag=True,
+        help="Run as if no maintenance window or silence were active.",
     )
 
     metrics_path: str | None = option(

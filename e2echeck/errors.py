@@ -42,6 +42,12 @@ class SelectionError(E2ECheckError, ValueError):
     exit_code = exit_codes.CONFIG_ERROR
 
 
+class LocationError(E2ECheckError, ValueError):
+    """With `locations`, the run has no location name or one not expected."""
+
+    exit_code = exit_codes.CONFIG_ERROR
+
+
 class StateError(E2ECheckError):
     """The alert state cannot be read or written; the message says why.
 
@@ -76,6 +82,7 @@ def exit_code_for(error: BaseException) -> int:
 __all__ = [
     "ConfigError",
     "E2ECheckError",
+    "LocationError",
     "PackagingError",
     "SelectionError",
     "StateError",

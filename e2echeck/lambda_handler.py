@@ -9,7 +9,11 @@ heartbeat), driven by an EventBridge schedule.
   A config is read and validated once per container and reused by every warm
   invocation; an invalid config raises ConfigError, so the invocation fails
   visibly with every problem in its message.
-- The event may carry `only` and `tags` (a string or a list of strings).
+- The event may carry `only` and `tags` (a string or a list of strings), and
+  `location`. The location is the event's, else `$E2ECHECK_LOCATION`, else
+  `$AWS_REGION` (which Lambda sets): the same stack deployed to several regions
+  needs no per-region setting. With `locations` configured, every log line
+  carries it.
 - Deadline: the time Lambda leaves (`context.get_remaining_time_in_millis()`)
   minus a margin to deliver the events; checks that could not start by then
   are skipped and send nothing.
@@ -51,7 +55,7 @@ from e2echeck.metrics.emf import emf_documents
 from e2echeck.redaction import Redactor, config_redactor
 from e2echeck.report import NO_ACTION, alert_of
 from e2echeck.report.json_report import build_json, check_document
-from e2echeck.runner import RunOptions, RunOutcome, execute
+from e2echeck.runner import RunOptions, RunOutcome, execute, run_location
 
 # The zip's root: `checks.yaml` sits next to the `e2echeck` package.
 BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "checks.yaml"
@@ -100,24 +104,31 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     event = event if isinstance(event, Mapping) else {}
     source = config_source(event)
     loaded = _load(source)
+    location = run_location(loaded.config, _string(event, "location"))
+    shown = {"location": location} if loaded.config.locations is not None else {}
     options = RunOptions(
         only=_strings(event, "only"),
         tags=_strings(event, "tags"),
         deadline=run_deadline(context),
         delivery_deadline=delivery_deadline(context),
         state_path=_state_path(loaded.config),
+        ignore_maintenance=event.get("ignore_maintenance") is True,
+        location=location,
     )
     outcome = execute(
-        loaded.config, options, on_result=lambda result: _log_check(result, loaded.redactor)
+        loaded.config,
+        options,
+        on_result=lambda result: _log_check(result, loaded.redactor, shown),
     )
     # The run's own secrets (secret captures, tokens in responses) join the config's.
     redactor = loaded.redactor.with_secrets(outcome.run.secrets)
     summary = summarize(outcome, loaded.config, redactor)
-    for document in emf_documents(outcome.run):
+    for document in emf_documents(outcome.run, shown.get("location")):
         _emit(redactor.data(document))
     _emit(
         {
             "type": "summary",
+            **shown,
             "config": summary["config"],
             **summary["summary"],
             "alerts": redactor.data(_alert_line(outcome)),
@@ -206,6 +217,13 @@ def _strings(event: Mapping[str, Any], key: str) -> tuple[str, ...]:
     raise ValueError(f"event {key!r} must be a string or a list of strings, not {value!r}")
 
 
+def _string(event: Mapping[str, Any], key: str) -> str | None:
+    value = event.get(key)
+    if value is None or isinstance(value, str):
+        return value or None
+    raise ValueError(f"event {key!r} must be a string, not {value!r}")
+
+
 def _state_path(config: Config) -> str | None:
     override = os.environ.get("E2ECHECK_STATE")
     if override:
@@ -224,6 +242,9 @@ def summarize(outcome: RunOutcome, config: Config, redactor: Redactor) -> dict[s
     config's source and the exit code the CLI would have used."""
     document = build_json(outcome.run, redactor=redactor, alerts=outcome.alerts)
     document["summary"]["exit_code"] = outcome.exit_code
+    report = outcome.alert_report
+    if report is not None and report.location is not None:
+        document["summary"]["location"] = report.location
     return {"config": redactor.text(config.source), **document}
 
 
@@ -237,11 +258,11 @@ def _alert_line(outcome: RunOutcome) -> dict[str, str]:
     return lines
 
 
-def _log_check(result: CheckResult, redactor: Redactor) -> None:
+def _log_check(result: CheckResult, redactor: Redactor, shown: Mapping[str, Any]) -> None:
     """As each check finishes (its alert is decided after the run, in the summary)."""
     record = check_document(result)
     del record["alert"]
-    _emit({"type": "check", **redactor.with_secrets(result.secrets).data(record)})
+    _emit({"type": "check", **shown, **redactor.with_secrets(result.secrets).data(record)})
 
 
 def _emit(record: Mapping[str, Any]) -> None:

@@ -10,6 +10,7 @@ dependency versions) give a byte-identical file. Entries are sorted, every
 timestamp is 1980-01-01 00:00, every file is mode 0644, and there are no
 directory entries, `__pycache__` directories or compiled `.pyc` files.
 boto3, botocore and s3transfer are never bundled: the Lambda runtime ships them.
+tzdata always is: the runtime may lack the time-zone data maintenance windows need.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from e2echeck.lambda_targets import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_PYTHON
 
 HANDLER = "e2echeck.lambda_handler.handler"
 CONFIG_NAME = "checks.yaml"
+
+# Always bundled, even when the installed distribution's metadata predates it:
+# the Lambda runtimes may have no IANA time-zone data (/usr/share/zoneinfo), and
+# zoneinfo needs it to evaluate maintenance windows in their time zones.
+ALWAYS_BUNDLED = ("tzdata",)
 
 # Shipped by the Lambda Python runtimes; bundling them only adds megabytes and
 # shadows the runtime's own, patched copies.
@@ -84,6 +90,8 @@ def build_lambda_zip(
     config_bytes = Path(config_path).read_bytes()
 
     deps = list(runtime_requirements() if requirements is None else requirements)
+    if requirements is None:
+        deps += [d for d in ALWAYS_BUNDLED if not any(_named(r, d) for r in deps)]
     output_path = Path(output)
     output_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="e2echeck-package-") as tmp:
@@ -133,6 +141,14 @@ def _requirements_from_pyproject() -> list[str]:
         ) from exc
     deps = data.get("project", {}).get("dependencies", [])
     return [str(dep) for dep in deps]
+
+
+def _named(requirement: str, name: str) -> bool:
+    """Whether `requirement` ("tzdata>=2024.1; ...") is for the distribution `name`."""
+    head = requirement.split(";", 1)[0].strip().lower()
+    for stop in "<>=!~[ (":
+        head = head.split(stop, 1)[0]
+    return head.replace("_", "-") == name
 
 
 def _is_extra(requirement: str) -> bool:

@@ -6,10 +6,12 @@ run or how events are delivered.
 
 from __future__ import annotations
 
+import os
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
@@ -33,6 +35,9 @@ class RunOptions:
     delivery_deadline: float | None = None
     alert: bool = True  # False: --no-alert, build the events but send nothing
     state_path: str | None = None  # overrides config.state.path
+    ignore_maintenance: bool = False  # run as if no maintenance window or silence were active
+    now: datetime | None = None  # the instant windows and silences are judged at (None: now)
+    location: str | None = None  # --location; else $E2ECHECK_LOCATION, else $AWS_REGION
 
 
 # Checks cut at --deadline still need their events delivered: delivery gets
@@ -49,7 +54,35 @@ class RunOutcome:
     heartbeat_warning: str | None = None
 
 
+from e2echeck.errors import LocationError as LocationError  # noqa: E402
 from e2echeck.errors import SelectionError as SelectionError  # noqa: E402
+
+LOCATION_ENV = "E2ECHECK_LOCATION"
+
+
+def run_location(
+    config: Config, explicit: str | None, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """Where this run runs: `explicit` (--location), else $E2ECHECK_LOCATION,
+    else $AWS_REGION (set in Lambda). With `locations`, LocationError unless it
+    is one of `locations.expected`; without, the name is only shown."""
+    env = os.environ if environ is None else environ
+    name = explicit or env.get(LOCATION_ENV) or env.get("AWS_REGION") or None
+    settings = config.locations
+    if settings is None:
+        return name
+    expected = ", ".join(settings.expected)
+    if name is None:
+        raise LocationError(
+            f"{config.source}: locations are configured but this run has no location name; "
+            f"pass --location NAME or set ${LOCATION_ENV} (one of: {expected})"
+        )
+    if name not in settings.expected:
+        raise LocationError(
+            f"{config.source}: location {name!r} is not in locations.expected ({expected}); "
+            "add it there or run with one of those names"
+        )
+    return name
 
 
 def select_checks(
@@ -95,11 +128,12 @@ def select_checks(
 
 
 def exit_code_for(run: RunResult, *, undelivered: bool = False) -> int:
-    """0 every check passed; 1 a check failed, is unknown or was skipped by the
-    deadline; 3 an event could not be delivered (3 wins over 1)."""
+    """0 every check passed (a failure in maintenance counts as passed: it is
+    planned); 1 a check failed, is unknown or was skipped by the deadline; 3 an
+    event could not be delivered (3 wins over 1)."""
     if undelivered:
         return exit_codes.UNDELIVERED
-    if all(r.outcome is Outcome.OK for r in run.results):
+    if all(r.outcome in (Outcome.OK, Outcome.MAINTENANCE) for r in run.results):
         return exit_codes.OK
     return exit_codes.CHECK_FAILED
 
@@ -113,12 +147,17 @@ def execute(
 ) -> RunOutcome:
     """Select the checks, run them, then hand the results to alerting.
 
-    SelectionError when --only/--tag select nothing; ConfigError, before any
-    check runs, when alerts are to be sent and a routing key is missing."""
+    SelectionError when --only/--tag select nothing; LocationError when
+    `locations` are configured and the run's location is missing or unknown;
+    ConfigError, before any check runs, when alerts are to be sent and a
+    routing key is missing."""
     from e2echeck.engine import run_checks
 
     started = time.monotonic()
     checks = select_checks(config, options.only, options.tags)
+    location = run_location(config, options.location)
+    if location != options.location:
+        options = replace(options, location=location)
     if options.alert:
         problems = alerting_problems(config, checks)
         if problems:
@@ -152,6 +191,7 @@ def deliver_alerts(
     """The only place a run meets PagerDuty: build one event per check, apply
     state, and send them (or, with --no-alert, only build them)."""
     from e2echeck.alerting import send_alerts
+    from e2echeck.maintenance import MaintenanceOptions
 
     if options.delivery_deadline is not None:
         deadline: float | None = started + options.delivery_deadline
@@ -165,6 +205,8 @@ def deliver_alerts(
         dry_run=not options.alert,
         state_path=options.state_path,
         deadline=deadline,
+        maintenance=MaintenanceOptions(options.now, options.ignore_maintenance),
+        location=options.location,
     )
 
 

@@ -10,17 +10,21 @@ report as undelivered events and warnings.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from urllib.parse import urlsplit
 
 from e2echeck.alerting.decisions import decide_stateful, decide_stateless, record
 from e2echeck.alerting.delivery import DeliveryPolicy, DeliveryResult, Outgoing, deliver
 from e2echeck.alerting.events import Event, observe
+from e2echeck.alerting.locking import locked
 from e2echeck.alerting.results import AlertReport, build_report
 from e2echeck.alerting.state import State, StateError, StateStore, open_store
 from e2echeck.config.models import Check, Config
 from e2echeck.engine.results import RunResult
+from e2echeck.maintenance import MaintenanceOptions, apply_maintenance
 from e2echeck.redaction import run_redactor
+from e2echeck.silences import active_silences
 
 DEFAULT_ENQUEUE_URL = "https://events.pagerduty.com/v2/enqueue"
 
@@ -33,6 +37,8 @@ def send_alerts(
     state_path: str | None = None,
     deadline: float | None = None,
     policy: DeliveryPolicy | None = None,
+    maintenance: MaintenanceOptions | None = None,
+    location: str | None = None,
 ) -> AlertReport:
     """Decide, send and record this run's PagerDuty events. Never raises for
     delivery or state problems: they are in the report (undelivered, warnings).
@@ -40,19 +46,54 @@ def send_alerts(
     `dry_run` (--no-alert): decide and list the events, send nothing, leave the
     state untouched. `state_path` overrides `state.path` (--state). `deadline`
     is an absolute `time.monotonic()` value bounding every delivery attempt.
+    `maintenance`: the clock and --ignore-maintenance for windows and silences
+    (default: the real clock); checks in maintenance are marked in `run`.
+    `location`: where this run ran, for a config with `locations` (see
+    located_dispatch); ignored without.
+
+    A local state file stays locked from reading to saving: overlapping runs
+    take turns instead of the last one overwriting the other's state.
     """
+    path = state_path or (config.state.path if config.state else None)
+    if config.locations is not None and location and path:
+        from e2echeck.alerting.located_dispatch import send_located_alerts
+
+        return send_located_alerts(
+            config,
+            run,
+            location=location,
+            state_path=path,
+            dry_run=dry_run,
+            deadline=deadline,
+            policy=policy,
+            maintenance=maintenance or MaintenanceOptions(),
+        )
+    with contextlib.ExitStack() as held:
+        return _send_alerts(config, run, dry_run, path, deadline, policy, maintenance, held)
+
+
+def _send_alerts(
+    config: Config,
+    run: RunResult,
+    dry_run: bool,
+    location: str | None,
+    deadline: float | None,
+    policy: DeliveryPolicy | None,
+    maintenance: MaintenanceOptions | None,
+    held: contextlib.ExitStack,
+) -> AlertReport:
     redactor = run_redactor(config, run)
     warnings: list[str] = []
-    observations = observe(config, run, redactor)
     pd = config.pagerduty
     send_resolve = pd.send_resolve if pd else True
 
-    location = state_path or (config.state.path if config.state else None)
     store: StateStore | None = None
     state: State | None = None
     if location:
         try:
             store = open_store(location)
+            if not dry_run:
+                held.enter_context(locked(store))
             state = store.load()
         except StateError as exc:
             store = None
@@ -62,13 +103,20 @@ def send_alerts(
                     "sends its event, thresholds do not apply); fix or delete the file"
                 )
             )
+    maintenance = maintenance or MaintenanceOptions()
+    in_maintenance = apply_maintenance(config, run, state.silences if state else [], maintenance)
+    if state is not None:  # expired silences leave the state with this run's write
+        state.silences = active_silences(state.silences, maintenance.instant())
+    observations = observe(config, run, redactor)
     if state is None:
         warnings.extend(_threshold_warnings(config, run, location is not None))
         decisions = decide_stateless(observations, send_resolve, redactor)
         queue = [d.event for d in decisions if d.event is not None]
         old: list[Event] = []
     else:
-        decisions, old = decide_stateful(config, observations, state, send_resolve, redactor)
+        decisions, old = decide_stateful(
+            config, observations, state, send_resolve, redactor, in_maintenance
+        )
         queue = [*old, *(d.event for d in decisions if d.event is not None)]
 
     enqueue_url = pd.enqueue_url if pd else DEFAULT_ENQUEUE_URL

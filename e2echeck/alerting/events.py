@@ -107,6 +107,9 @@ def observe(config: Config, run: RunResult, redactor: Redactor) -> list[Observat
             found.append(Observation(check.name, key, check, "pass"))
         elif result.outcome is Outcome.SKIPPED:
             found.append(Observation(check.name, key, check, None, NOTE_SKIPPED))
+        elif result.outcome is Outcome.MAINTENANCE:  # a failure that pages nobody
+            note = f"not sent (maintenance: {result.maintenance})"
+            found.append(Observation(check.name, key, check, None, note))
         else:  # unknown, or anything while the checker is cut off
             found.append(Observation(check.name, key, check, None, NOTE_UNKNOWN))
     control = _control_observation(config, run, redactor)

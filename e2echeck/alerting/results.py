@@ -39,6 +39,8 @@ class CheckAlert:
     delivery: str
     delivered: bool | None = None  # None: nothing was sent for it this run
     attempts: int = 0
+    # With `locations`: the quorum's view of the check (alerting.locations.QuorumView).
+    locations: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class AlertReport:
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
     stateful: bool = False  # False: no state configured, or it could not be read
+    location: str | None = None  # with `locations`: where this run ran
+    silent: dict[str, str] = field(default_factory=dict)  # watch alert -> "action, delivery"
 
     @property
     def sent(self) -> int:
@@ -88,6 +92,13 @@ class AlertReport:
         return sum(1 for d in self.deliveries if d.action == "resolve")
 
     def to_json(self) -> dict[str, Any]:
+        document = self._to_json()
+        if self.location is not None:
+            document["location"] = self.location
+            document["silent_locations"] = dict(self.silent)
+        return document
+
+    def _to_json(self) -> dict[str, Any]:
         return {
             "checks": {
                 name: {

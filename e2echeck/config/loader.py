@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from e2echeck.config.interpolation import Interpolator
+from e2echeck.config.locations import location_problems
 from e2echeck.config.models import UNRESOLVED_CONTEXT_KEY, Config
 from e2echeck.config.problems import ConfigError, Problem, ReadError, format_path
 from e2echeck.config.pydantic_errors import problems_from_validation_error
@@ -206,6 +207,7 @@ def _check_config_text(
         already = [p for p in problems if p.severity == "error"]
         problems.extend(problems_from_validation_error(exc, document, reader, already))
     problems.extend(cross_field_problems(document, reader))
+    problems.extend(location_problems(document, reader))
     if config is None or any(p.severity == "error" for p in problems):
         return LoadResult(source, None, _sorted(problems))
     config._source = source

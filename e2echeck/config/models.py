@@ -44,6 +44,8 @@ from e2echeck.config.json_assertions import JSON_OPERATORS, JsonOperand, JsonPat
 from e2echeck.config.json_assertions import JSON_TYPES as JSON_TYPES
 from e2echeck.config.json_assertions import SIMPLE_JSONPATH as SIMPLE_JSONPATH
 from e2echeck.config.json_assertions import JsonAssertion as JsonAssertion
+from e2echeck.config.locations import LocationsConfig
+from e2echeck.config.maintenance import MaintenanceWindow
 from e2echeck.config.redact import RedactConfig, config_secrets
 from e2echeck.config.types import (
     AlsoAsText,
@@ -113,7 +115,9 @@ class Expect(ConfigModel):
         "(case-insensitive names).",
     )
     max_response_time: Duration | None = Field(
-        default=None, description="The response must arrive within this time."
+        default=None,
+        description="The response, body included, must arrive within this time: timed at "
+        "the transport, from the request going out to the body's last byte.",
     )
     tls_cert_min_days: WholeNumber | None = Field(
         default=None,
@@ -237,7 +241,9 @@ class Step(_Request):
 class _Overridable(ConfigModel):
     """Settings that `defaults` gives every check and a check may override."""
 
-    timeout: Duration | None = Field(default=None, description="Per request.")
+    timeout: Duration | None = Field(
+        default=None, description="Per request, from sending it to the body's last byte."
+    )
     retries: WholeNumber | None = Field(
         default=None, ge=0, le=10, description="Extra attempts before a check counts as failed."
     )
@@ -258,7 +264,10 @@ class _Overridable(ConfigModel):
 class Defaults(_Overridable):
     """Settings for every check; each key can be overridden per check."""
 
-    timeout: Duration = Field(default=10.0, description="Per request. Default 10s.")
+    timeout: Duration = Field(
+        default=10.0,
+        description="Per request, from sending it to the body's last byte. Default 10s.",
+    )
     retries: WholeNumber = Field(
         default=2, ge=0, le=10, description="Extra attempts before a check fails. Default 2."
     )
@@ -432,7 +441,15 @@ class Config(ConfigModel):
     redact: RedactConfig = Field(
         default_factory=RedactConfig, description="More secrets to mask in every output."
     )
+    locations: LocationsConfig | None = Field(
+        default=None,
+        description="Several locations run this file; page when a quorum sees a failure.",
+    )
     checks: list[Check] = Field(min_length=1, description="The checks.")
+    maintenance: list[MaintenanceWindow] = Field(
+        default_factory=list,
+        description="Planned windows during which failing checks page nobody.",
+    )
 
     _source: str = PrivateAttr(default="<memory>")
     _secrets: frozenset[str] = PrivateAttr(default=frozenset())

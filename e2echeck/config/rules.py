@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from e2echeck.config._suggest import did_you_mean
+from e2echeck.config.maintenance import maintenance_problems
 from e2echeck.config.models import TEMPLATE_REFERENCE
 from e2echeck.config.problems import Loc, Problem
 
@@ -23,6 +24,7 @@ _REQUEST_FIELDS = ("url", "headers", "params", "body", "json", "form")
 
 def cross_field_problems(document: object, reader: PositionedReader) -> Iterator[Problem]:
     """Every broken cross-field rule of `document`, placed by `reader`."""
+    yield from maintenance_problems(document, reader)
     checks = document.get("checks") if isinstance(document, dict) else None
     if not isinstance(checks, list):
         return

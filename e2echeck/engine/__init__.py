@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from e2echeck.engine.exchange import BODY_LIMIT
-from e2echeck.engine.results import CheckResult, Outcome, RunResult
+from e2echeck.engine.results import CheckResult, Outcome, RunResult, RunTiming
 
 if TYPE_CHECKING:
     from e2echeck.config.models import Check, Config
@@ -31,7 +31,9 @@ async def arun_checks(
 ) -> RunResult:
     """Run `checks` (default: every enabled check of `config`) once each, concurrently.
 
-    - `concurrency`: requests in flight at most; connections shared by the whole run.
+    - `concurrency`: requests in flight at most; connections shared by the whole
+      run. Fewer are kept in flight while the event loop lags (a small CPU):
+      see `engine.pacing`. `RunResult.timing` reports the lag and the peak.
     - `deadline`: seconds from now. Checks not started by then are `skipped`;
       checks still running are cut and fail with a deadline reason.
     - `on_result`: called with each CheckResult as soon as that check ends.
@@ -88,4 +90,12 @@ def run_checks(
     return done[0]
 
 
-__all__ = ["BODY_LIMIT", "CheckResult", "Outcome", "RunResult", "arun_checks", "run_checks"]
+__all__ = [
+    "BODY_LIMIT",
+    "CheckResult",
+    "Outcome",
+    "RunResult",
+    "RunTiming",
+    "arun_checks",
+    "run_checks",
+]

@@ -17,11 +17,14 @@ _NOT_PARSED = object()
 class RequestFailed(Exception):
     """No usable response: the reason says why in plain words."""
 
-    def __init__(self, reason: str, *, url: str = "", elapsed: float = 0.0) -> None:
+    def __init__(
+        self, reason: str, *, url: str = "", elapsed: float = 0.0, timed_out: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.url = url
         self.elapsed = elapsed
+        self.timed_out = timed_out  # the check's `timeout` ran out
 
 
 @dataclass(slots=True, eq=False)
@@ -34,7 +37,12 @@ class Exchange:
     headers: Mapping[str, str]  # case-insensitive (httpx2.Headers)
     body: bytes
     truncated: bool  # the body was longer than the limit; only its start was read
-    elapsed: float  # seconds, from sending the request to the end of the body read
+    # Seconds at the transport, redirects added up: from the request going to
+    # the network (TCP connect when a connection is opened, else its first
+    # byte written) to the body's last byte read. Time spent waiting for a
+    # connection slot or for the event loop before sending is not included.
+    elapsed: float
+    first_byte: float = 0.0  # the same, up to the (last) response's headers
     charset: str | None = None
     cert_not_after: datetime | None = None
     is_tls: bool = False

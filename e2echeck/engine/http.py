@@ -6,6 +6,7 @@ Only the engine imports this module, so commands that run no check never load ht
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import http.cookiejar
 import socket
@@ -78,6 +79,14 @@ class _Shards:
         return 0 if len(busy) == 1 else busy.index(min(busy))
 
 
+def _load_transport() -> None:
+    """Import now what httpcore imports on a run's first request (anyio's asyncio
+    backend: 150 ms of CPU on a seventh of a core), before the run's clock and
+    lag ticker start, so the first requests are not timed across an import."""
+    with contextlib.suppress(ImportError):  # another backend: imported on first use
+        import anyio._backends._asyncio  # noqa: F401
+
+
 class HttpPool:
     """The HTTP clients of one run: verifying ones, and ones without TLS
     verification created only when a check asks for `verify_tls: false`."""
@@ -99,6 +108,7 @@ class HttpPool:
         verify = httpx2.create_ssl_context(verify=ssl_context if ssl_context is not None else True)
         self._verified = self._new_shards(verify)
         self._unverified: _Shards | None = None
+        _load_transport()
 
     def _new_shards(self, verify: ssl.SSLContext) -> _Shards:
         return _Shards([self._new_client(verify) for _ in range(self._shard_count)])
@@ -173,11 +183,16 @@ class HttpPool:
         url = request.url
         reading = False
         start = perf_counter()
+        timers: list[_TransportTimer] = []
         try:
-            async with asyncio.timeout(spec.timeout):
+            async with asyncio.timeout(spec.timeout) as budget:
                 hops = 0
                 while True:
+                    timer = _TransportTimer(budget if not timers else None, spec.timeout)
+                    timers.append(timer)
+                    request.extensions = {**request.extensions, "trace": timer}
                     response = await client.send(request, stream=True, follow_redirects=False)
+                    timer.response_at(perf_counter())
                     try:
                         if "set-cookie" in response.headers:
                             if cookies is None:
@@ -193,6 +208,7 @@ class HttpPool:
                                     url=str(url),
                                 )
                             await _read_capped(response, _REDIRECT_BODY_LIMIT)
+                            timer.body_at(perf_counter())
                             request = next_request
                             if cookies:
                                 cookies.set_cookie_header(request)
@@ -204,6 +220,7 @@ class HttpPool:
                         if spec.need_cert and is_tls:
                             cert_not_after = _cert_not_after(response)
                         body, truncated = await _read_capped(response, self.body_limit)
+                        timer.body_at(perf_counter())
                         return Exchange(
                             method=request.method,
                             url=str(url),
@@ -211,7 +228,8 @@ class HttpPool:
                             headers=response.headers,
                             body=body,
                             truncated=truncated,
-                            elapsed=perf_counter() - start,
+                            elapsed=_total(timers, start),
+                            first_byte=_first_byte(timers, start),
                             charset=response.charset_encoding,
                             cert_not_after=cert_not_after,
                             is_tls=is_tls,
@@ -220,20 +238,93 @@ class HttpPool:
                     finally:
                         await response.aclose()
         except RequestFailed as failed:
-            failed.elapsed = failed.elapsed or perf_counter() - start
+            failed.elapsed = failed.elapsed or _total(timers, start)
             raise
         except TimeoutError:
             raise RequestFailed(
                 _timeout_reason("read" if reading else "response", spec.timeout, url),
                 url=str(url),
-                elapsed=perf_counter() - start,
+                elapsed=_total(timers, start),
+                timed_out=True,
             ) from None
         except httpx2.HTTPError as exc:
             raise RequestFailed(
                 describe_error(exc, url, spec.timeout, reading),
                 url=str(url),
-                elapsed=perf_counter() - start,
+                elapsed=_total(timers, start),
+                timed_out=isinstance(exc, httpx2.TimeoutException),
             ) from None
+
+
+# The transport events that start a request's clock: opening a connection
+# (TCP, then TLS) when it needs one, else writing the request's first byte.
+_STARTS = frozenset(
+    {
+        "connection.connect_tcp.started",
+        "connection.connect_unix_socket.started",
+        "http11.send_request_headers.started",
+        "http2.send_request_headers.started",
+    }
+)
+_HEADERS = frozenset(
+    {"http11.receive_response_headers.complete", "http2.receive_response_headers.complete"}
+)
+_BODY = frozenset({"http11.receive_response_body.complete", "http2.receive_response_body.complete"})
+
+
+class _TransportTimer:
+    """One hop's timestamps, taken by httpcore's trace hooks: from the moment
+    the request goes to the network (a new connection's TCP connect, else the
+    first byte written) to its response headers and its body's last byte.
+    Waiting for a connection slot or for the event loop before that is not
+    counted. The first hop also restarts the check's `timeout` at that moment."""
+
+    __slots__ = ("_budget", "_timeout", "body", "headers", "start")
+
+    def __init__(self, budget: asyncio.Timeout | None, timeout: float) -> None:
+        self._budget = budget
+        self._timeout = timeout
+        self.start: float | None = None
+        self.headers: float | None = None
+        self.body: float | None = None
+
+    async def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if event in _STARTS:
+            if self.start is None:
+                self.start = perf_counter()
+                budget = self._budget
+                if budget is not None and not budget.expired():
+                    budget.reschedule(asyncio.get_running_loop().time() + self._timeout)
+        elif event in _HEADERS:
+            self.headers = perf_counter()
+        elif event in _BODY:
+            self.body = perf_counter()
+
+    def response_at(self, now: float) -> None:
+        if self.headers is None:  # a transport without trace events
+            self.headers = now
+
+    def body_at(self, now: float) -> None:
+        if self.body is None:  # the read stopped at the body cap
+            self.body = now
+
+    def span(self, since: float) -> float:
+        start = since if self.start is None else self.start
+        end = self.body or self.headers or perf_counter()
+        return max(0.0, end - start)
+
+
+def _total(timers: list[_TransportTimer], start: float) -> float:
+    """The hops' transport times added up (the time between hops is not the endpoint's)."""
+    return sum(timer.span(start) for timer in timers)
+
+
+def _first_byte(timers: list[_TransportTimer], start: float) -> float:
+    """Up to the last hop's response headers."""
+    last = timers[-1]
+    earlier = sum(timer.span(start) for timer in timers[:-1])
+    began = start if last.start is None else last.start
+    return earlier + max(0.0, (last.headers or began) - began)
 
 
 async def _read_capped(response: httpx2.Response, limit: int) -> tuple[bytes, bool]:

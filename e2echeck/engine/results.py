@@ -16,6 +16,7 @@ class Outcome(enum.StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"  # every control check failed: the checker itself is cut off
     SKIPPED = "skipped"  # not started before the run's deadline
+    MAINTENANCE = "maintenance"  # failed inside a maintenance window or silence: pages nobody
 
 
 @dataclass
@@ -35,6 +36,7 @@ class CheckResult:
     started_at: datetime | None = None
     elapsed_ms: float = 0.0  # wall time of the check, retries and waits between them included
     retried_reasons: list[str] = field(default_factory=list)  # first reason of each earlier attempt
+    maintenance: str | None = None  # the window or silence covering it (maintenance.py)
     secrets: frozenset[str] = frozenset()  # found at run time: every output masks them
 
     @property
@@ -52,6 +54,22 @@ class CheckResult:
 
 
 @dataclass
+class RunTiming:
+    """How trustworthy the run's latencies are: the event loop's scheduling lag
+    (how late a 10 ms timer fired, sampled all through the run) and the most
+    requests in flight at once. A response that arrives while the loop lags
+    waits that long before it is timed."""
+
+    lag_p50_ms: float = 0.0
+    lag_p99_ms: float = 0.0
+    lag_max_ms: float = 0.0
+    peak_in_flight: int = 0
+    concurrency: int = 0  # the ceiling (--concurrency)
+    rechecked: int = 0  # latency-only failures re-checked at low concurrency
+    warning: str | None = None  # set when the lag distorted a latency assertion
+
+
+@dataclass
 class RunResult:
     """Every check's result, control checks included, in the file's order."""
 
@@ -59,6 +77,7 @@ class RunResult:
     started_at: datetime
     finished_at: datetime
     connectivity_lost: bool = False  # every control check failed
+    timing: RunTiming = field(default_factory=RunTiming)
 
     @property
     def duration_ms(self) -> float:

@@ -6,14 +6,14 @@ fails the attempt and the later steps do not run.
 
 Secrets born at run time (a secret capture's value, a value filled into a
 sensitive position, a Set-Cookie or `access_token` of a scenario's response or
-of a failing one) are gathered into the attempt's `secrets`, for the reports
+of a failing one) are gathered into the plan's `secrets`, for the reports
 and events to mask; a passing single request costs nothing here.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from e2echeck.config.models import (
@@ -69,6 +69,7 @@ class CheckPlan:
     settings: CheckSettings
     steps: list[StepPlan]
     rule: NameRule
+    secrets: set[str] = field(default_factory=set)  # found at run time (see run_attempt)
 
     @property
     def is_scenario(self) -> bool:
@@ -87,6 +88,9 @@ class Attempt:
     url: str
     failed_step: str | None = None
     body_excerpt: str = ""
+    # Set when the only failure is a latency one (max_response_time exceeded,
+    # or the timeout ran out): the budget, in seconds, that was missed.
+    latency_budget: float | None = None
 
 
 def plan_check(check: Check, settings: CheckSettings, rule: NameRule | None = None) -> CheckPlan:
@@ -259,9 +263,10 @@ def capture_values(
 async def run_attempt(plan: CheckPlan, http: HttpPool, secrets: set[str] | None = None) -> Attempt:
     """Run every step of `plan` once, stopping at the first failing step.
 
-    The run-time secrets found are added to `secrets` (kept across attempts)."""
+    The run-time secrets found are added to `secrets`, by default the plan's
+    own (kept across attempts and re-checks, for the check's result)."""
     settings = plan.settings
-    found: set[str] = set() if secrets is None else secrets
+    found = plan.secrets if secrets is None else secrets
     rule = plan.rule
     scenario = len(plan.steps) > 1
     captures: dict[str, Any] = {}
@@ -284,6 +289,7 @@ async def run_attempt(plan: CheckPlan, http: HttpPool, secrets: set[str] | None 
                 method=spec.method,
                 url=failed.url or spec.url,
                 failed_step=step.name,
+                latency_budget=settings.timeout if failed.timed_out else None,
             )
         elapsed += exchange.elapsed
         last = exchange
@@ -292,6 +298,8 @@ async def run_attempt(plan: CheckPlan, http: HttpPool, secrets: set[str] | None 
         if not failures and step.capture:
             failures = capture_values(step.capture, exchange, captures, step.secret_captures, found)
         if failures:
+            limit = step.expect.max_response_time
+            only_latency = len(failures) == 1 and limit is not None and exchange.elapsed > limit
             return Attempt(
                 ok=False,
                 failures=[prefix + reason for reason in failures],
@@ -301,6 +309,7 @@ async def run_attempt(plan: CheckPlan, http: HttpPool, secrets: set[str] | None 
                 url=exchange.url,
                 failed_step=step.name,
                 body_excerpt=failure_excerpt(exchange.excerpt(), rule, document, EXCERPT_LIMIT),
+                latency_budget=limit if only_latency else None,
             )
     assert last is not None
     return Attempt(

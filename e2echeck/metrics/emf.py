@@ -3,7 +3,9 @@
 Lambda sends stdout to CloudWatch Logs, which extracts the metrics of every
 EMF document: no API call, no dependency. A document carries one set of
 dimension values, so each check gets its own document per run (dimension
-`check`), and the run one more without dimensions.
+`check`), and the run one more without dimensions. With several locations the
+documents also carry `location`, and each metric is published both ways: by
+`check` (every location together) and by `check` and `location`.
 
 Skipped checks did not run: they have no document. Unknown checks (the checker
 lost connectivity) report Latency and Attempts but no Success, so a checker's
@@ -19,15 +21,19 @@ from e2echeck.engine.results import CheckResult, Outcome, RunResult
 
 NAMESPACE = "e2echeck"
 CHECK_DIMENSION = "check"
+LOCATION_DIMENSION = "location"
 
 
-def emf_documents(run: RunResult) -> list[dict[str, Any]]:
-    """One document per check that ran, then one for the run."""
-    documents = [_check_document(result, run) for result in run.results]
-    return [d for d in documents if d is not None] + [_run_document(run)]
+def emf_documents(run: RunResult, location: str | None = None) -> list[dict[str, Any]]:
+    """One document per check that ran, then one for the run. `location`: the
+    running location's name, when the config has `locations`."""
+    documents = [_check_document(result, run, location) for result in run.results]
+    return [d for d in documents if d is not None] + [_run_document(run, location)]
 
 
-def _check_document(result: CheckResult, run: RunResult) -> dict[str, Any] | None:
+def _check_document(
+    result: CheckResult, run: RunResult, location: str | None
+) -> dict[str, Any] | None:
     if result.outcome is Outcome.SKIPPED:
         return None
     values: dict[str, float] = {}
@@ -36,16 +42,22 @@ def _check_document(result: CheckResult, run: RunResult) -> dict[str, Any] | Non
         values["Success"], units["Success"] = (1 if result.ok else 0), "None"
     values["Latency"], units["Latency"] = round(result.duration_ms, 3), "Milliseconds"
     values["Attempts"], units["Attempts"] = result.attempts, "Count"
+    dimensions = [[CHECK_DIMENSION]]
+    where: dict[str, str] = {}
+    if location is not None:
+        dimensions.append([CHECK_DIMENSION, LOCATION_DIMENSION])
+        where[LOCATION_DIMENSION] = location
     return {
-        "_aws": _metadata(result.started_at or run.started_at, [[CHECK_DIMENSION]], units),
+        "_aws": _metadata(result.started_at or run.started_at, dimensions, units),
         "type": "metrics",
         CHECK_DIMENSION: result.name,
+        **where,
         "outcome": str(result.outcome),
         **values,
     }
 
 
-def _run_document(run: RunResult) -> dict[str, Any]:
+def _run_document(run: RunResult, location: str | None) -> dict[str, Any]:
     values = {
         "Checks": len(run.results),
         "Failed": run.count(Outcome.FAILED),
@@ -58,7 +70,15 @@ def _run_document(run: RunResult) -> dict[str, Any]:
         "Unknown": "Count",
         "RunDuration": "Milliseconds",
     }
-    return {"_aws": _metadata(run.started_at, [[]], units), "type": "metrics", **values}
+    if location is None:
+        return {"_aws": _metadata(run.started_at, [[]], units), "type": "metrics", **values}
+    dimensions: list[list[str]] = [[], [LOCATION_DIMENSION]]
+    return {
+        "_aws": _metadata(run.started_at, dimensions, units),
+        "type": "metrics",
+        LOCATION_DIMENSION: location,
+        **values,
+    }
 
 
 def _metadata(at: datetime, dimensions: list[list[str]], units: dict[str, str]) -> dict[str, Any]:

@@ -43,6 +43,7 @@ def summary_counts(run: RunResult) -> dict[str, int]:
         "failed": run.count(Outcome.FAILED),
         "unknown": run.count(Outcome.UNKNOWN),
         "skipped": run.count(Outcome.SKIPPED),
+        "maintenance": run.count(Outcome.MAINTENANCE),  # failed, in a window or silence
     }
 
 

@@ -15,6 +15,21 @@ if TYPE_CHECKING:
 
 def check_document(result: CheckResult, alerts: Alerts | None = None) -> dict[str, Any]:
     action, delivery = alert_of(result, alerts)
+    document: dict[str, Any] = _check_fields(result, action, delivery)
+    located = locations_of(result, alerts)
+    if located is not None:  # with `locations`: every location's view, and the decision
+        document["locations"] = located["locations"]
+        document["decision"] = {k: v for k, v in located.items() if k != "locations"}
+    return document
+
+
+def locations_of(result: CheckResult, alerts: Alerts | None) -> dict[str, Any] | None:
+    """The quorum's view of a check, when the run had `locations`."""
+    located = getattr(alerts.get(result.name), "locations", None) if alerts else None
+    return located if isinstance(located, dict) else None
+
+
+def _check_fields(result: CheckResult, action: str, delivery: str) -> dict[str, Any]:
     return {
         "name": result.name,
         "ok": result.ok,
@@ -33,6 +48,20 @@ def check_document(result: CheckResult, alerts: Alerts | None = None) -> dict[st
         "elapsed_ms": round(result.elapsed_ms, 1),
         "retried_reasons": list(result.retried_reasons),
         "started_at": result.started_at.isoformat() if result.started_at else None,
+        "maintenance": result.maintenance,  # the window or silence covering the check
+    }
+
+
+def timing_fields(run: RunResult) -> dict[str, Any]:
+    """How far the run's latencies can be trusted (see docs/timing.md)."""
+    timing = run.timing
+    return {
+        "lag_p50_ms": round(timing.lag_p50_ms, 1),
+        "lag_p99_ms": round(timing.lag_p99_ms, 1),
+        "lag_max_ms": round(timing.lag_max_ms, 1),
+        "peak_in_flight": timing.peak_in_flight,
+        "latency_rechecks": timing.rechecked,
+        "timing_warning": timing.warning,
     }
 
 
@@ -45,7 +74,7 @@ def build_json(
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict; `report` adds the run's alerting (events,
     counts, warnings) as `alerting`."""
-    document = {
+    document: dict[str, Any] = {
         "checks": [check_document(r, alerts) for r in run.results],
         "summary": {
             **summary_counts(run),
@@ -54,10 +83,13 @@ def build_json(
             "duration_ms": round(run.duration_ms, 1),
             "started_at": run.started_at.isoformat(),
             "finished_at": run.finished_at.isoformat(),
+            **timing_fields(run),
         },
     }
     if report is not None:
         document["alerting"] = report.to_json()
+        if report.location is not None:
+            document["summary"]["location"] = report.location
     if redactor:
         redacted: dict[str, Any] = redactor.data(document)
         return redacted

@@ -19,12 +19,14 @@ MARKS = {
     Outcome.FAILED: "FAIL",
     Outcome.UNKNOWN: "UNKN",
     Outcome.SKIPPED: "SKIP",
+    Outcome.MAINTENANCE: "MAINT",
 }
 _COLOURS = {
     Outcome.OK: "32",  # green
     Outcome.FAILED: "31;1",  # bold red
     Outcome.UNKNOWN: "33",  # yellow
     Outcome.SKIPPED: "36",  # cyan
+    Outcome.MAINTENANCE: "35",  # magenta
 }
 _NAME_WIDTH_MAX = 40
 _EXCERPT_CHARS = 500
@@ -79,7 +81,8 @@ def _line(
     ran = result.outcome is not Outcome.SKIPPED
     latency = format_latency(result.duration_ms) if ran else "-"
     attempts = f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}" if ran else ""
-    parts = [f"{mark}  {result.name:<{width}}  {status:>3}  {latency:>7}  {attempts:<10}"]
+    gap = " " * (6 - len(MARKS[result.outcome]))  # MAINT is one letter longer
+    parts = [f"{mark}{gap}{result.name:<{width}}  {status:>3}  {latency:>7}  {attempts:<10}"]
     if result.failures:
         reason = result.failures[0]
         more = len(result.failures) - 1
@@ -87,6 +90,9 @@ def _line(
             reason += f" (+{more} more; -v shows all)"
         parts.append(reason)
     if alerts is not None:
+        located = getattr(alerts.get(result.name), "locations", None)
+        if isinstance(located, dict):  # with `locations`: "2/3 locations"
+            parts.append(str(located["label"]))
         action, delivery = alert_of(result, alerts)
         if action != "none" or delivery != "not sent":
             parts.append(f"[alert: {action}, {delivery}]")
@@ -110,7 +116,7 @@ def summary_line(run: RunResult, *, colour: bool = False) -> str:
     counts = summary_counts(run)
     total = counts["total"]
     words = [f"{counts['passed']} passed"]
-    for key in ("failed", "unknown", "skipped"):
+    for key in ("failed", "maintenance", "unknown", "skipped"):
         if counts[key]:
             word = f"{counts[key]} {key}"
             words.append(_paint(word, _COLOURS[Outcome(key)], colour))
@@ -118,6 +124,9 @@ def summary_line(run: RunResult, *, colour: bool = False) -> str:
         f"{total} check{'s' if total != 1 else ''} in "
         f"{format_latency(run.duration_ms)}: {', '.join(words)}"
     )
+    if run.timing.warning:
+        timing = run.timing
+        text += f"\ntimings unreliable: {timing.warning} (peak {timing.peak_in_flight} in flight)"
     if run.connectivity_lost:
         text += (
             "\nconnectivity lost: every control check failed, so the other checks are "
@@ -166,8 +175,11 @@ def render_alerts(report: AlertReport, *, verbosity: int = 0) -> str:
     lines: list[str] = []
     if report.control is not None and report.control.action != "none":
         lines.append(
-            f"control alert e2echeck-control: {report.control.action}, {report.control.delivery}"
+            f"control alert {report.control.dedup_key}: {report.control.action}, "
+            f"{report.control.delivery}"
         )
+    if report.location is not None:  # with `locations`: the watch on the other locations
+        lines.extend(f"location alert {key}: {status}" for key, status in report.silent.items())
     if report.dry_run:
         count = len(report.events)
         lines.append(f"would send {count} event{'s' if count != 1 else ''} (--no-alert):")

@@ -51,8 +51,14 @@ def _cfn_lint(*parameters: str) -> subprocess.CompletedProcess[str]:
             "ScheduleMinutes=10",
         ),
         (f"RoutingKeyParameter={SECRET_ARN}", "AlarmEmail=ops@example.com"),
+        (  # one of several regions sharing a state bucket in another region
+            "RoutingKey=R0UT1NGKEY0123456789abcdefABCDEF",
+            "StateBucket=ops-state",
+            "StateBucketRegion=eu-west-1",
+            "Location=ap-southeast-2",
+        ),
     ],
-    ids=["template", "without-optional", "ssm-and-subscriptions", "secretsmanager"],
+    ids=["template", "without-optional", "ssm-and-subscriptions", "secretsmanager", "locations"],
 )
 def test_cfn_lint_passes(parameters: tuple[str, ...]) -> None:
     completed = _cfn_lint(*parameters)
@@ -189,3 +195,21 @@ def test_dashboard_plots_the_emf_metrics() -> None:
     assert "SEARCH('{e2echeck,check} MetricName=\"Latency\"', 'p99', 300)" in expressions
     runs = widgets["Failed and unknown checks per run"]["metrics"]
     assert runs == [["e2echeck", "Failed"], ["e2echeck", "Unknown"]]
+
+
+def test_a_shared_state_bucket_in_another_region() -> None:
+    """Several regions, one bucket: the bucket's region and the location reach the
+    function's environment only when set; the state statements name no region."""
+    template = _template()
+    variables = template["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
+    assert variables["E2ECHECK_STATE_REGION"] == {
+        "Fn::If": ["HasStateBucketRegion", {"Ref": "StateBucketRegion"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert variables["E2ECHECK_LOCATION"] == {
+        "Fn::If": ["HasLocation", {"Ref": "Location"}, {"Ref": "AWS::NoValue"}]
+    }
+    policies = template["Resources"]["Role"]["Properties"]["Policies"]
+    state = next(p for p in policies if p.get("Fn::If", [""])[0] == "HasStateObject")["Fn::If"][1]
+    statement = state["PolicyDocument"]["Statement"][0]
+    assert statement["Action"] == ["s3:GetObject", "s3:PutObject"]
+    assert "${AWS::Region}" not in json.dumps(state)

@@ -22,6 +22,8 @@ ROWS = [
     "start-up: import e2echeck.lambda_handler",
     "validate a file of 100 checks",
     "Lambda zip, python3.12 x86_64 (quick: no dependencies)",
+    "locations: 100 checks x 3 locations, state size",
+    "locations: 100 checks x 3 locations, decision",
 ]
 
 
@@ -45,3 +47,19 @@ def test_quick_benchmark_prints_every_row(tmp_path: Path) -> None:
         assert found, f"row {row!r} missing from:\n{done.stdout}"
         cells = found[0][len(row) :].split()
         assert cells[1] in ("s", "ms", "MB"), found[0]  # a figure with its unit
+
+
+@pytest.mark.slow
+def test_one_row_runs_alone() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--only", "locations"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("locations: ")]
+    assert len(rows) == 2, done.stdout
+    assert not any(line.startswith("start-up") for line in done.stdout.splitlines())

@@ -2,7 +2,7 @@
 
 Configs are generated from the models' own space (a text or a list, methods in
 any case, numbers and booleans as text, every assertion form and operator,
-scenarios with captures, defaults, pagerduty, state, heartbeat, redact, ${VAR}
+scenarios with captures, defaults, pagerduty, state, heartbeat, redact, locations, ${VAR}
 references), and every example config of the repository is checked too: the
 loader accepts each, and so must the schema an editor validates with.
 """
@@ -248,6 +248,44 @@ def checks(draw: Draw, name: str, index: int) -> dict[str, Any]:
     return {**check, **extra}
 
 
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]
+ONE_OFF = [  # (from, to): Z, offsets, a space for the T
+    ("2026-12-05T21:00:00Z", "2026-12-05T23:30:00Z"),
+    ("2026-12-05T22:00:00+01:00", "2026-12-05 23:30:00+00:00"),
+]
+
+
+@st.composite
+def maintenance_windows(draw: Draw, check_names: list[str]) -> dict[str, Any]:
+    """A window selecting some of the checks by name (exact or glob), or all."""
+    name = draw(names)
+    picked = draw(st.lists(st.sampled_from(check_names), max_size=2, unique=True))
+    patterns = [draw(st.sampled_from([n, n[:1] + "*"])) for n in picked]
+    selection = {"checks": patterns} if patterns else {}
+    if draw(st.booleans()):
+        start, end = draw(st.sampled_from(ONE_OFF))
+        return {"name": name, "from": start, "to": end, **selection}
+    window = {
+        "name": name,
+        "start": f"{draw(st.integers(0, 23)):02d}:{draw(st.integers(0, 59)):02d}",
+        "duration": draw(st.sampled_from(["30m", "1h", "90m", 3600, "168h", "1.5h"])),
+    }
+    window.update(
+        optional(
+            draw,
+            {
+                "every": st.lists(
+                    st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+                    min_size=1,
+                    max_size=3,
+                ),
+                "timezone": st.sampled_from(ZONES),
+            },
+        )
+    )
+    return {**window, **selection}
+
+
 @st.composite
 def configs(draw: Draw) -> dict[str, Any]:
     check_names = draw(st.lists(names, min_size=1, max_size=3, unique=True))
@@ -287,15 +325,36 @@ def configs(draw: Draw) -> dict[str, Any]:
             },
         )
     )
+    if draw(st.booleans()):  # several locations: they need a shared state
+        expected = draw(st.lists(names, min_size=1, max_size=4, unique=True))
+        section: dict[str, Any] = {"expected": expected}
+        section.update(
+            optional(draw, {"quorum": whole_numbers(1, len(expected)), "max_age": durations})
+        )
+        config.setdefault("state", {"path": "s3://bucket/key"})
+        config["locations"] = section
     config["checks"] = [draw(checks(name, i)) for i, name in enumerate(check_names)]
+    windows = draw(st.lists(maintenance_windows(check_names), max_size=2))
+    if windows and len({w["name"] for w in windows}) == len(windows):
+        config["maintenance"] = windows
     return config
+
+
+class EditorLoader(yaml.SafeLoader):
+    """YAML as editors read it (1.2 core schema): an unquoted timestamp is text."""
+
+
+EditorLoader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def assert_both_accept(text: str, source: str, env: dict[str, str]) -> None:
     with collecting():  # as `validate` does: secret references are checked, not fetched
         result = check_config_text(text, source, env=env)
     assert result.config is not None, [str(p) for p in result.errors]
-    errors = sorted(VALIDATOR.iter_errors(yaml.safe_load(text)), key=str)
+    errors = sorted(VALIDATOR.iter_errors(yaml.load(text, Loader=EditorLoader)), key=str)
     assert not errors, f"{source}: the schema refuses what the loader accepts: {errors[0]}"
 
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -33,10 +34,18 @@ def run_cli(
     env: Mapping[str, str | None] | None = None,
     catch_exceptions: bool = True,
     input: str | None = None,
+    now: datetime | None = None,
 ) -> CliResult:
-    """`e2echeck *args` in this process; `env` adds to (None: removes from) os.environ."""
+    """`e2echeck *args` in this process; `env` adds to (None: removes from) os.environ.
+    `now`: the instant maintenance windows and silences are judged at (the CLI's
+    clock, passed as click's obj; default the real clock)."""
     result = CliRunner().invoke(
-        main, list(args), env=env, catch_exceptions=catch_exceptions, input=input
+        main,
+        list(args),
+        env=env,
+        catch_exceptions=catch_exceptions,
+        input=input,
+        obj={"now": now} if now is not None else None,
     )
     return CliResult(
         result.exit_code, result.stdout, result.stderr, result.output, result.exception

@@ -1,0 +1,178 @@
+"""`e2echeck silence`: set, list and remove silences in the alert state.
+
+    e2echeck silence 'payments-*' api-health --for 2h --reason "provider outage"
+    e2echeck silence --list
+    e2echeck silence --remove 'payments-*'
+
+A silence is named by its pattern: `--remove` takes the pattern exactly as it was
+given, and silencing a pattern again replaces its silence. The state comes from
+`--state`, else from the config's `state.path`; there is no silence without state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+import click
+
+from e2echeck import exit_codes
+from e2echeck.config.models import Config
+
+
+@dataclass(frozen=True)
+class SilenceArgs:
+    patterns: Sequence[str] = ()
+    duration: str | None = None  # --for
+    reason: str | None = None
+    list_only: bool = False
+    remove: Sequence[str] = ()
+    config_path: Path | None = None
+    config_given: bool = False  # --config given: a missing file is an error
+    state_path: str | None = None
+
+
+class UsageProblem(Exception):
+    """A mistake in the command line or the config: exit 2 with this message."""
+
+
+def silence_command(args: SilenceArgs, now: datetime | None = None) -> int:
+    """Run `e2echeck silence`; the exit code. `now`: the clock (default: the real one)."""
+    from e2echeck.alerting.state import StateError, open_store
+    from e2echeck.silences import active_silences, add_silences, remove_silences
+
+    moment = now if now is not None else datetime.now(UTC)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    try:
+        mode = _mode(args)
+        config = _config(args)
+        location = args.state_path or (config.state.path if config and config.state else None)
+        if not location:
+            raise UsageProblem(
+                "silences are kept in the alert state: set state.path in checks.yaml "
+                "or pass --state FILE (or s3://bucket/key)"
+            )
+        seconds = _duration(args) if mode == "add" else 0.0
+        if mode == "add" and config is not None:
+            _check_patterns(config, args.patterns)
+    except UsageProblem as exc:
+        click.echo(f"e2echeck silence: {exc}", err=True)
+        return exit_codes.CONFIG_ERROR
+    try:
+        store = open_store(location)
+        state = store.load()
+    except StateError as exc:
+        click.echo(f"e2echeck silence: state {location}: {exc}", err=True)
+        return exit_codes.CONFIG_ERROR
+    live = active_silences(state.silences, moment)
+    if mode == "list":
+        if config is not None:
+            _list_windows(config, moment)
+        if not live:
+            click.echo("no active silences")
+        for silence in sorted(live, key=lambda s: s.until):
+            click.echo(
+                f"{silence.pattern}  {_until(silence.until, moment)}  {silence.reason or ''}"
+            )
+        return exit_codes.OK
+    if mode == "add":
+        state.silences = add_silences(
+            state.silences, list(args.patterns), seconds, args.reason, moment
+        )
+    else:
+        state.silences, missing = remove_silences(state.silences, list(args.remove), moment)
+        if missing:
+            known = ", ".join(s.pattern for s in live) or "none"
+            click.echo(
+                f"e2echeck silence: no active silence {', '.join(map(repr, missing))} "
+                f"(active: {known}); --remove takes the pattern as it was silenced",
+                err=True,
+            )
+            return exit_codes.CONFIG_ERROR
+    try:
+        store.save(state)
+    except StateError as exc:
+        click.echo(f"e2echeck silence: state {location}: {exc}", err=True)
+        return exit_codes.CONFIG_ERROR
+    if mode == "add":
+        for pattern in dict.fromkeys(args.patterns):
+            silence = next(s for s in state.silences if s.pattern == pattern)
+            click.echo(f"silenced {pattern} {_until(silence.until, moment)}")
+    else:
+        for pattern in dict.fromkeys(args.remove):
+            click.echo(f"removed the silence of {pattern}")
+    return exit_codes.OK
+
+
+def _mode(args: SilenceArgs) -> str:
+    modes = [bool(args.patterns), args.list_only, bool(args.remove)]
+    if sum(modes) != 1:
+        raise UsageProblem(
+            "give check names or globs to silence (with --for), or --list, or --remove PATTERN"
+        )
+    return "add" if args.patterns else "list" if args.list_only else "remove"
+
+
+def _duration(args: SilenceArgs) -> float:
+    from e2echeck.config.types import parse_duration
+
+    if args.duration is None:
+        raise UsageProblem("how long? add --for DURATION, e.g. --for 2h or --for 30m")
+    try:
+        seconds = parse_duration(args.duration)
+    except ValueError as exc:
+        raise UsageProblem(f"--for: {exc}") from None
+    if seconds <= 0:
+        raise UsageProblem("--for: a silence must last more than 0s")
+    return seconds
+
+
+def _config(args: SilenceArgs) -> Config | None:
+    """The config, when given or present: for state.path and to check the patterns.
+    Secret references are not read and unset ${VAR}s are tolerated: silencing needs
+    neither."""
+    from e2echeck.config import check_config, default_config_path
+    from e2echeck.config.secret_refs import collecting
+
+    path = args.config_path or default_config_path()
+    if not args.config_given and not path.exists():
+        return None
+    with collecting():
+        result = check_config(path)
+    if result.config is None or result.errors:
+        for problem in result.errors:
+            click.echo(str(problem), err=True)
+        raise UsageProblem(f"{path}: invalid config")
+    state = result.config.state
+    if state is not None and "${" in state.path:
+        raise UsageProblem(f"{path}: state.path {state.path!r} uses an unset variable")
+    return result.config
+
+
+def _check_patterns(config: Config, patterns: Sequence[str]) -> None:
+    """A pattern matching no check is a typo: it would silence nothing."""
+    from e2echeck.config._suggest import did_you_mean
+
+    names = [c.name for c in config.checks]
+    for pattern in patterns:
+        if not any(name == pattern or fnmatchcase(name, pattern) for name in names):
+            raise UsageProblem(f"{pattern!r} matches no check{did_you_mean(pattern, names)}")
+
+
+def _list_windows(config: Config, now: datetime) -> None:
+    """The config's windows active now: what else is muted besides the silences."""
+    from e2echeck.maintenance import window_span
+
+    for window in config.maintenance:
+        span = window_span(window, now)
+        if span is not None:
+            click.echo(f"window {window.name}  {_until(span[1], now)}")
+
+
+def _until(until: datetime, now: datetime) -> str:
+    left = int((until - now).total_seconds())
+    hours, rest = divmod(max(left, 0), 3600)
+    return f"until {until.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC ({hours}h{rest // 60:02d}m left)"
