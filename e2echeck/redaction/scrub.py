@@ -34,10 +34,16 @@ _JSON_PAIR = re.compile(
 )
 
 
+# The password of a URL's user info: https://user:password@host/.
+_USERINFO = re.compile(r"(?P<name>://[^/\s:@]*:)(?P<value>[^@\s/]+)(?=@)")
+
+
 def scrub_pairs(text: str, rule: NameRule) -> str:
     """`token=abc` becomes `token=***` and `"token": "abc"` becomes `"token": "***"`
     for every sensitive name: query strings inside URLs, form bodies, cookies and
-    JSON text too cut or broken to parse."""
+    JSON text too cut or broken to parse. A URL's password is masked too."""
+    if "@" in text and "://" in text:
+        text = _USERINFO.sub(lambda m: m.group("name") + MASK, text)
     if ("=" not in text and '"' not in text) or not rule.sensitive(text):
         return text
 

@@ -255,3 +255,12 @@ def test_metrics_labels_are_masked(tmp_path: Path) -> None:
     text = metrics.read_text()
     assert 'check="svc-***"' in text and "abcd1234" not in text
     assert "abcd1234" not in result.output
+
+
+def test_a_url_password_is_masked_and_the_rest_of_the_url_shown() -> None:
+    redactor = config_redactor(_config([{"name": "a", "url": BASE}], {}))
+    shown = redactor.text("GET https://probe:pa55-w0rd@api.example.com:8443/x?id=7 failed")
+    assert shown == "GET https://probe:***@api.example.com:8443/x?id=7 failed"
+    assert redactor.text("mail me@example.com, see https://x.test/a@b") == (
+        "mail me@example.com, see https://x.test/a@b"
+    )
