@@ -21,6 +21,7 @@ from e2echeck.config.locations import location_problems
 from e2echeck.config.models import UNRESOLVED_CONTEXT_KEY, Config
 from e2echeck.config.problems import ConfigError, Problem, ReadError, format_path
 from e2echeck.config.pydantic_errors import problems_from_validation_error
+from e2echeck.config.redact import mask_problems
 from e2echeck.config.rules import cross_field_problems
 from e2echeck.config.yaml_loaders import MAX_DEPTH
 from e2echeck.config.yaml_reader import PositionedReader
@@ -188,7 +189,8 @@ def _check_config_text(
     try:
         document = reader.read(text)
     except ReadError as exc:
-        return LoadResult(source, None, _sorted([*reader.problems, exc.problem]))
+        found = mask_problems([*reader.problems, exc.problem], interpolate)
+        return LoadResult(source, None, _sorted(found))
     # Problems found while reading (duplicate keys, bad ${...}) do not stop the
     # validation: every error of the file is reported in one go.
     problems = list(reader.problems)
@@ -197,7 +199,7 @@ def _check_config_text(
         problems.append(version_problem)
         if "version" in document:
             # Another version's file: the rest would only be noise.
-            return LoadResult(source, None, _sorted(problems))
+            return LoadResult(source, None, _sorted(mask_problems(problems, interpolate)))
         document = {**document, "version": SUPPORTED_VERSION}
     context = {UNRESOLVED_CONTEXT_KEY: frozenset(reader.unresolved_values)}
     config: Config | None = None
@@ -208,6 +210,7 @@ def _check_config_text(
         problems.extend(problems_from_validation_error(exc, document, reader, already))
     problems.extend(cross_field_problems(document, reader))
     problems.extend(location_problems(document, reader))
+    problems = mask_problems(problems, interpolate, document)
     if config is None or any(p.severity == "error" for p in problems):
         return LoadResult(source, None, _sorted(problems))
     config._source = source

@@ -21,7 +21,9 @@ from e2echeck.redaction.names import NameRule
 from e2echeck.redaction.scrub import add_secret, collect_sensitive
 
 if TYPE_CHECKING:
+    from e2echeck.config.interpolation import Interpolator
     from e2echeck.config.models import Config
+    from e2echeck.config.problems import Problem
 
 
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -115,3 +117,27 @@ def _request(request: Any, rule: NameRule, found: set[str]) -> None:
         collected: set[str] = set()
         collect_sensitive(request.json_body, rule, collected)
         found.update(value for value in collected if not _templated(value))
+
+
+def mask_problems(
+    problems: list[Problem], interpolate: Interpolator, document: Any = None
+) -> list[Problem]:
+    """Problems whose messages quote no secret: a bad value read from a secret
+    reference or a sensitive variable (`timeout: ${DB_PASSWORD}`) shows as ***."""
+    from dataclasses import replace
+
+    from e2echeck.redaction.names import name_rule
+    from e2echeck.redaction.redactor import Redactor
+
+    section = document.get("redact") if isinstance(document, dict) else None
+    names = section.get("env") if isinstance(section, dict) else None
+    listed = {name for name in names if isinstance(name, str)} if isinstance(names, list) else set()
+    rule = name_rule()
+    found = set(interpolate.secrets)
+    for name, values in interpolate.env_values.items():
+        if name in listed or rule.sensitive(name):
+            found.update(values)
+    if not found:
+        return problems
+    redactor = Redactor(found, rule)
+    return [replace(p, message=redactor.text(p.message)) for p in problems]

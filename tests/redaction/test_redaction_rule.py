@@ -264,3 +264,25 @@ def test_a_url_password_is_masked_and_the_rest_of_the_url_shown() -> None:
     assert redactor.text("mail me@example.com, see https://x.test/a@b") == (
         "mail me@example.com, see https://x.test/a@b"
     )
+
+
+def test_config_errors_quote_no_secret(validate: Callable[..., Outcome]) -> None:
+    """A bad value read from a sensitive variable is an error that does not show it."""
+    outcome = validate(
+        """
+        version: 1
+        redact: {env: [PLAIN_LISTED]}
+        pagerduty: {region: "${API_TOKEN}"}
+        checks:
+          - name: a
+            url: https://x.test/
+            timeout: "${PLAIN_LISTED}"
+            retries: "${PLAIN}"
+        """,
+        env={"API_TOKEN": "tok-123456789", "PLAIN_LISTED": "listed-42424", "PLAIN": "plain-9191"},
+    )
+    assert outcome.exit_code == 2
+    text = outcome.output + repr(outcome.problems)
+    assert "tok-123456789" not in text and "listed-42424" not in text
+    assert "got '***'" in text
+    assert "plain-9191" in text  # not a secret: the mistake is shown as it is
