@@ -120,6 +120,7 @@ def _check(position: str, name: str, secret: str, base: str) -> dict[str, Any]:
     return request
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(position=st.sampled_from(POSITIONS), name=names, secret=secrets)
 def test_no_sensitive_position_leaks(echo: Any, position: str, name: str, secret: str) -> None:
