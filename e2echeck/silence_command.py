@@ -41,7 +41,8 @@ class UsageProblem(Exception):
 
 def silence_command(args: SilenceArgs, now: datetime | None = None) -> int:
     """Run `e2echeck silence`; the exit code. `now`: the clock (default: the real one)."""
-    from e2echeck.alerting.state import StateError, open_store
+    from e2echeck.alerting.locking import transact
+    from e2echeck.alerting.state import State, StateError, open_store
     from e2echeck.silences import active_silences, add_silences, remove_silences
 
     moment = now if now is not None else datetime.now(UTC)
@@ -78,12 +79,8 @@ def silence_command(args: SilenceArgs, now: datetime | None = None) -> int:
                 f"{silence.pattern}  {_until(silence.until, moment)}  {silence.reason or ''}"
             )
         return exit_codes.OK
-    if mode == "add":
-        state.silences = add_silences(
-            state.silences, list(args.patterns), seconds, args.reason, moment
-        )
-    else:
-        state.silences, missing = remove_silences(state.silences, list(args.remove), moment)
+    if mode == "remove":
+        _, missing = remove_silences(state.silences, list(args.remove), moment)
         if missing:
             known = ", ".join(s.pattern for s in live) or "none"
             click.echo(
@@ -92,8 +89,20 @@ def silence_command(args: SilenceArgs, now: datetime | None = None) -> int:
                 err=True,
             )
             return exit_codes.CONFIG_ERROR
+
+    def update(current: State) -> State:
+        """Applied to the state as it is when written: a run saving meanwhile
+        holds the file's lock, or makes S3's conditional write start again."""
+        if mode == "add":
+            current.silences = add_silences(
+                current.silences, list(args.patterns), seconds, args.reason, moment
+            )
+        else:
+            current.silences, _ = remove_silences(current.silences, list(args.remove), moment)
+        return current
+
     try:
-        store.save(state)
+        state = transact(store, update)
     except StateError as exc:
         click.echo(f"e2echeck silence: state {location}: {exc}", err=True)
         return exit_codes.CONFIG_ERROR

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from e2echeck.alerting.decisions import decide_stateful, decide_stateless, record
 from e2echeck.alerting.delivery import DeliveryPolicy, DeliveryResult, Outgoing, deliver
 from e2echeck.alerting.events import Event, observe
-from e2echeck.alerting.locking import locked
+from e2echeck.alerting.locking import load_tagged, locked, save_keeping_silences
 from e2echeck.alerting.results import AlertReport, build_report
 from e2echeck.alerting.state import State, StateError, StateStore, open_store
 from e2echeck.config.models import Check, Config
@@ -89,12 +89,13 @@ def _send_alerts(
 
     store: StateStore | None = None
     state: State | None = None
+    etag: str | None = None
     if location:
         try:
             store = open_store(location)
             if not dry_run:
                 held.enter_context(locked(store))
-            state = store.load()
+            state, etag = load_tagged(store)
         except StateError as exc:
             store = None
             warnings.append(
@@ -134,7 +135,7 @@ def _send_alerts(
         delivered = [r.event for r in results if r.delivered]
         record(state, delivered, config, warnings, redactor)
         try:
-            store.save(state)
+            save_keeping_silences(store, state, etag)
         except StateError as exc:
             warnings.append(
                 redactor.text(

@@ -113,6 +113,42 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def load_tagged(store: StateStore) -> tuple[State, str | None]:
+    """The state and, for S3, its ETag (None for a file, or no object yet)."""
+    if isinstance(store, S3StateStore):
+        return _load_tagged(store)
+    return store.load(), None
+
+
+def save_keeping_silences(
+    store: StateStore,
+    state: State,
+    etag: str | None,
+    policy: ConflictPolicy = DEFAULT_CONFLICT_POLICY,
+) -> None:
+    """Save a run's state without losing a silence set while the run was running.
+
+    A local file is saved under the lock the run holds (`locked`), which
+    `e2echeck silence` takes too. On S3 the write is conditional on `etag`: when
+    the object changed since the run read it, the run keeps its own alerts (it
+    has sent their events) and takes the object's silences, then writes again.
+    """
+    if not isinstance(store, S3StateStore):
+        store.save(state)
+        return
+    for attempt in range(policy.attempts):
+        if _save_if(store, state, etag):
+            return
+        if attempt + 1 < policy.attempts:
+            policy.wait(attempt)
+        theirs, etag = _load_tagged(store)
+        state.silences = theirs.silences
+    raise StateError(
+        f"{policy.attempts} conditional writes in a row lost to other writers; "
+        "too many runs write this state at once"
+    )
+
+
 def lock_path_of(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 

@@ -5,35 +5,19 @@ exactly one SSM parameter or secret, and a dashboard of the EMF metrics."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "deploy" / "template.yaml"
+from tests.support.deploy import TEMPLATE, load_template, tool
+
 REQUIRED = ["CodeBucket=code-bucket", "CodeKey=e2echeck/build-1.zip"]
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pd-routing-key-AbCdEf"
 
 
-def _template() -> dict[str, Any]:
-    decode = pytest.importorskip("cfnlint.decode")
-    template, problems = decode.decode(str(TEMPLATE))
-    assert not problems
-    assert isinstance(template, dict)
-    return template
-
-
 def _cfn_lint(*parameters: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("cfn-lint") or shutil.which("cfn-lint", path=os.path.dirname(sys.executable))
-    if exe is None:
-        pytest.skip("cfn-lint is not installed (pip install cfn-lint, in the test extra)")
-    command = [exe, str(TEMPLATE)]
+    command = [tool("cfn-lint", "cfn-lint"), str(TEMPLATE)]
     if parameters:
         command += ["--parameters", *REQUIRED, *parameters]
     return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
@@ -66,7 +50,7 @@ def test_cfn_lint_passes(parameters: tuple[str, ...]) -> None:
 
 
 def test_every_alarm_targets_the_topic() -> None:
-    resources = _template()["Resources"]
+    resources = load_template()["Resources"]
     alarms = {k: v for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
     assert set(alarms) == {"ErrorsAlarm", "ThrottlesAlarm", "NoInvocationsAlarm", "DurationAlarm"}
     for name, alarm in alarms.items():
@@ -74,12 +58,12 @@ def test_every_alarm_targets_the_topic() -> None:
         assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
         assert properties["OKActions"] == [{"Ref": "AlarmTopic"}], name
     assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
-    outputs = _template()["Outputs"]
+    outputs = load_template()["Outputs"]
     assert outputs["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
 
 
 def test_alarms_say_what_the_checker_needs() -> None:
-    template = _template()
+    template = load_template()
     resources = template["Resources"]
     function = {"Name": "FunctionName", "Value": {"Ref": "Function"}}
     period = {"Fn::FindInMap": ["SchedulePeriods", {"Ref": "ScheduleMinutes"}, "Seconds"]}
@@ -115,7 +99,7 @@ def test_alarms_say_what_the_checker_needs() -> None:
 
 
 def test_subscriptions_are_optional() -> None:
-    template = _template()
+    template = load_template()
     resources = template["Resources"]
     email = resources["AlarmEmailSubscription"]
     endpoint = resources["AlarmEndpointSubscription"]
@@ -132,7 +116,7 @@ def test_subscriptions_are_optional() -> None:
 
 
 def test_routing_key_parameter_grants_exactly_that_resource() -> None:
-    template = _template()
+    template = load_template()
     parameters = template["Parameters"]
     pattern = re.compile(parameters["RoutingKeyParameter"]["AllowedPattern"])
     for good in ("", "/e2echeck/routing-key", SECRET_ARN):
@@ -176,7 +160,7 @@ def test_routing_key_parameter_grants_exactly_that_resource() -> None:
 
 
 def test_dashboard_plots_the_emf_metrics() -> None:
-    body = _template()["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    body = load_template()["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     text, variables = body
     assert set(variables) == {"Period"}
     values = {"AWS::Region": "eu-west-1", "Function": "e2echeck", "Period": "300"}
@@ -200,7 +184,7 @@ def test_dashboard_plots_the_emf_metrics() -> None:
 def test_a_shared_state_bucket_in_another_region() -> None:
     """Several regions, one bucket: the bucket's region and the location reach the
     function's environment only when set; the state statements name no region."""
-    template = _template()
+    template = load_template()
     variables = template["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
     assert variables["E2ECHECK_STATE_REGION"] == {
         "Fn::If": ["HasStateBucketRegion", {"Ref": "StateBucketRegion"}, {"Ref": "AWS::NoValue"}]

