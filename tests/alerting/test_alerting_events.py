@@ -1,4 +1,4 @@
-"""Which events a run sends (stateless), and what they carry (SPEC section 5)."""
+"""Which events a run sends (stateless), and what they carry."""
 
 from __future__ import annotations
 

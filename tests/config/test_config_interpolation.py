@@ -1,4 +1,4 @@
-"""${VAR}, ${VAR:-default}, $${ and {{ capture }} references (SPEC section 3)."""
+"""${VAR}, ${VAR:-default}, $${ and {{ capture }} references."""
 
 from __future__ import annotations
 

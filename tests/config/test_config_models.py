@@ -1,4 +1,4 @@
-"""Every rule of SPEC section 3, through the real `e2echeck validate`: exit code 2,
+"""Every rule of checks.yaml, through the real `e2echeck validate`: exit code 2,
 file:line:column, the field path, and what was expected."""
 
 from __future__ import annotations

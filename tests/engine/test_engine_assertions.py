@@ -1,4 +1,4 @@
-"""Every assertion kind of SPEC section 3, against real responses, with its reason."""
+"""Every assertion kind, against real responses, with its reason."""
 
 from __future__ import annotations
 
