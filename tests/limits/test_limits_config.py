@@ -37,7 +37,8 @@ def big_config(count: int) -> str:
     return text
 
 
-# The 10,000-checks limit (bench/README.md). The loader takes about 0.9 s of CPU here (best of 3), and
+# The 10,000-checks limit (bench/README.md). The loader takes about 0.9 s of CPU
+# here (best of 3), and
 # this VM's speed varies by a third from one minute to the next: the margin is
 # for that. bench/run.py measures the whole command ("validate a file of 10,000
 # checks").
