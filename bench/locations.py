@@ -62,8 +62,8 @@ def _run(config: Any, now: datetime) -> Any:
 
 
 def main(argv: list[str]) -> int:
+    from e2echeck._gc import gc_paused
     from e2echeck.alerting.located_dispatch import _mark_delivered, plan_run
-    from e2echeck.alerting.locking import gc_paused
     from e2echeck.alerting.state import State
     from e2echeck.redaction import Redactor
 

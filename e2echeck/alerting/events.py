@@ -150,25 +150,39 @@ def trigger_event(config: Config, result: CheckResult, redactor: Redactor) -> Ev
         details["description"] = check.description
     if check.tags:
         details["tags"] = list(check.tags)
+    summary = f"{check.name} failed: {reason}"
+    body = trigger_body(config, check, url, _iso(result.started_at), summary, details)
+    return Event("trigger", check.effective_dedup_key, check.name, _finish(body, redactor))
+
+
+def trigger_body(
+    config: Config,
+    check: Check,
+    url: str,
+    timestamp: str,
+    summary: str,
+    details: dict[str, Any],
+) -> dict[str, Any]:
+    """A check's trigger as PagerDuty receives it (before redaction): the payload
+    keyed by the check, a link to the checked URL, and the client fields."""
     payload: dict[str, Any] = {
-        "summary": f"{check.name} failed: {reason}",
+        "summary": summary,
         "source": urlsplit(url).hostname or check.name,
         "severity": config.settings_for(check).severity,
-        "timestamp": _iso(result.started_at),
+        "timestamp": timestamp,
         "component": check.name,
         "class": EVENT_CLASS,
         "custom_details": details,
     }
     if check.tags:
         payload["group"] = check.tags[0]
-    body = {
+    return {
         "event_action": "trigger",
         "dedup_key": check.effective_dedup_key,
         "payload": payload,
         "links": [{"href": url, "text": f"{check.name}: checked URL"}],
         **_client_fields(config),
     }
-    return Event("trigger", check.effective_dedup_key, check.name, _finish(body, redactor))
 
 
 def control_trigger_event(

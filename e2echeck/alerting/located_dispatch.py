@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from e2echeck._gc import gc_paused
 from e2echeck.alerting.decisions import Decision, decide_stateful, decide_stateless, record
 from e2echeck.alerting.delivery import DeliveryPolicy, DeliveryResult, Outgoing, deliver
 from e2echeck.alerting.events import Event, observe
@@ -36,7 +37,6 @@ from e2echeck.alerting.locations import (
 from e2echeck.alerting.locking import (
     DEFAULT_CONFLICT_POLICY,
     ConflictPolicy,
-    gc_paused,
     transact,
 )
 from e2echeck.alerting.results import AlertReport, build_report

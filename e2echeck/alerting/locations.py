@@ -31,7 +31,6 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from e2echeck.alerting.events import (
     CONTROL_DEDUP_KEY,
@@ -41,6 +40,7 @@ from e2echeck.alerting.events import (
     Observation,
     _client_fields,
     _finish,
+    trigger_body,
 )
 from e2echeck.alerting.state import State
 from e2echeck.config.locations import LocationsConfig
@@ -329,23 +329,8 @@ def quorum_trigger(
         body = copy.deepcopy(own.body)
     else:
         url = check.first_url
-        payload: dict[str, Any] = {
-            "source": urlsplit(url).hostname or check.name,
-            "severity": config.settings_for(check).severity,
-            "timestamp": now.isoformat(),
-            "component": check.name,
-            "class": EVENT_CLASS,
-            "custom_details": {"check": check.name, "url": url},
-        }
-        if check.tags:
-            payload["group"] = check.tags[0]
-        body = {
-            "event_action": "trigger",
-            "dedup_key": check.effective_dedup_key,
-            "payload": payload,
-            "links": [{"href": url, "text": f"{check.name}: checked URL"}],
-            **_client_fields(config),
-        }
+        details: dict[str, Any] = {"check": check.name, "url": url}
+        body = trigger_body(config, check, url, now.isoformat(), summary, details)
     body["payload"]["summary"] = summary
     details = body["payload"]["custom_details"]
     details["locations"] = view.by_location

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import gc
 import os
 import random
 import time
@@ -96,21 +95,6 @@ def locked(store: StateStore) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Decoding and deciding a state of thousands of entries allocates objects
-    that all stay alive until the write: the cyclic GC would traverse them over
-    and over for nothing (half the time of 1,000 checks x 3 locations). The
-    state's size bounds what is allocated; the collector runs again afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_tagged(store: StateStore) -> tuple[State, str | None]:
