@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,21 +69,24 @@ def busy_loops(count: int, cpu: int) -> Iterator[None]:
 
 
 @contextmanager
-def target_server(delay: float, cores: set[int], env: dict[str, str]) -> Iterator[str]:
-    """bench/servers.py's target, pinned to `cores`; yields its base URL."""
+def serving(
+    command: list[str], env: dict[str, str], cores: set[int] | None = None
+) -> Iterator[str]:
+    """A bench/servers.py process (pinned to `cores` if given); yields its base URL.
+    It prints `PORT n` once listening and stops when its stdin closes."""
     process = subprocess.Popen(
-        [PY, str(BENCH / "servers.py"), "target", "--delay", str(delay)],
+        command,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         env=env,
-        preexec_fn=_pin(cores),  # type: ignore[arg-type]
+        preexec_fn=None if cores is None else _pin(cores),  # type: ignore[arg-type]
     )
     try:
         assert process.stdout is not None
         line = process.stdout.readline().split()
         if len(line) != 2 or line[0] != "PORT":
-            raise RuntimeError("bench target server did not start")
+            raise RuntimeError(f"bench server {command[2]} did not start")
         yield f"http://127.0.0.1:{line[1]}"
     finally:
         assert process.stdin is not None
@@ -93,6 +96,13 @@ def target_server(delay: float, cores: set[int], env: dict[str, str]) -> Iterato
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def target_server(
+    delay: float, cores: set[int], env: dict[str, str]
+) -> AbstractContextManager[str]:
+    """bench/servers.py's target, pinned to `cores`; yields its base URL."""
+    return serving([PY, str(BENCH / "servers.py"), "target", "--delay", str(delay)], env, cores)
 
 
 def write_latency_checks(

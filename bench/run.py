@@ -22,8 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,29 +136,14 @@ def measure(
     )
 
 
-@contextmanager
-def server(kind: str, delay: float, log: Path | None = None) -> Iterator[str]:
+def server(kind: str, delay: float, log: Path | None = None) -> AbstractContextManager[str]:
     """A bench/servers.py process; yields its base URL. Stops when stdin closes."""
+    from cpu_share import serving
+
     command = [PY, str(BENCH / "servers.py"), kind, "--delay", str(delay)]
     if log is not None:
         command += ["--log", str(log)]
-    process = subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=bench_env()
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline().split()
-        if len(line) != 2 or line[0] != "PORT":
-            raise RuntimeError(f"bench server {kind} did not start")
-        yield f"http://127.0.0.1:{line[1]}"
-    finally:
-        assert process.stdin is not None
-        process.stdin.close()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    return serving(command, bench_env())
 
 
 # -- (a) (b) checks: throughput, CPU and memory ----------------------------------------
