@@ -51,6 +51,7 @@ from e2echeck.config import load_config, load_config_text
 from e2echeck.config.models import Config
 from e2echeck.config.secret_refs import DEFAULT_TTL_S, resolving
 from e2echeck.engine.results import CheckResult
+from e2echeck.errors import UndeliveredEventsError as UndeliveredEventsError
 from e2echeck.metrics.emf import emf_documents
 from e2echeck.redaction import Redactor, config_redactor
 from e2echeck.report import NO_ACTION, alert_of
@@ -80,9 +81,6 @@ class LambdaContext(Protocol):
     """The part of the Lambda context object the handler uses."""
 
     def get_remaining_time_in_millis(self) -> int: ...
-
-
-from e2echeck.errors import UndeliveredEventsError as UndeliveredEventsError  # noqa: E402
 
 
 @dataclass(frozen=True)

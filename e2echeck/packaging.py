@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from e2echeck.errors import PackagingError as PackagingError
 from e2echeck.lambda_targets import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_PYTHON
 
 HANDLER = "e2echeck.lambda_handler.handler"
@@ -42,9 +43,6 @@ EXCLUDED_DISTRIBUTIONS = ("boto3", "botocore", "s3transfer")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _FILE_MODE = 0o100644  # regular file, rw-r--r--
 _UNIX = 3  # ZipInfo.create_system
-
-
-from e2echeck.errors import PackagingError as PackagingError  # noqa: E402
 
 
 @dataclass(frozen=True)

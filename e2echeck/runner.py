@@ -19,6 +19,8 @@ from e2echeck import exit_codes
 from e2echeck.config.loader import ConfigError, Problem
 from e2echeck.config.models import Check, Config
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
+from e2echeck.errors import LocationError as LocationError
+from e2echeck.errors import SelectionError as SelectionError
 
 if TYPE_CHECKING:
     from e2echeck.alerting import AlertReport, CheckAlert
@@ -53,9 +55,6 @@ class RunOutcome:
     alert_report: AlertReport | None = None
     heartbeat_warning: str | None = None
 
-
-from e2echeck.errors import LocationError as LocationError  # noqa: E402
-from e2echeck.errors import SelectionError as SelectionError  # noqa: E402
 
 LOCATION_ENV = "E2ECHECK_LOCATION"
 

@@ -40,14 +40,12 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from e2echeck.alerting.events import Event, Signal
+from e2echeck.errors import StateError as StateError
 from e2echeck.silences import Silence, silences_from_json
 
 STATE_VERSION = 1
 _CORE_KEYS = frozenset({"version", "updated_at", "alerts", "silences", "maintenance"})
 AlertStatus = Literal["open", "resolved"]
-
-
-from e2echeck.errors import StateError as StateError  # noqa: E402
 
 
 @dataclass
