@@ -23,7 +23,7 @@ from e2echeck.alerting.state import State, StateError, StateStore, open_store
 from e2echeck.config.models import Check, Config
 from e2echeck.engine.results import RunResult
 from e2echeck.maintenance import MaintenanceOptions, apply_maintenance
-from e2echeck.redaction import run_redactor
+from e2echeck.redaction import Redactor, run_redactor
 from e2echeck.silences import active_silences
 
 DEFAULT_ENQUEUE_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -120,16 +120,7 @@ def _send_alerts(
         )
         queue = [*old, *(d.event for d in decisions if d.event is not None)]
 
-    enqueue_url = pd.enqueue_url if pd else DEFAULT_ENQUEUE_URL
-    warnings.extend(_url_warnings(enqueue_url))
-    routing_key = RoutingKeys(config)
-    outgoing = [Outgoing(event, routing_key(event)) for event in queue]
-    if dry_run:
-        results = [DeliveryResult(item.event, False, 0, None) for item in outgoing]
-    else:
-        results = deliver(
-            outgoing, enqueue_url, redactor=redactor, deadline=deadline, policy=policy
-        )
+    results = send_events(config, queue, redactor, dry_run, deadline, policy, warnings)
 
     if state is not None and store is not None and not dry_run:
         delivered = [r.event for r in results if r.delivered]
@@ -146,6 +137,27 @@ def _send_alerts(
 
     old_ids = set(map(id, old))
     return build_report(decisions, results, old_ids, dry_run, state is not None, warnings)
+
+
+def send_events(
+    config: Config,
+    events: list[Event],
+    redactor: Redactor,
+    dry_run: bool,
+    deadline: float | None,
+    policy: DeliveryPolicy | None,
+    warnings: list[str],
+) -> list[DeliveryResult]:
+    """Send `events`, each to its routing key (with `dry_run`, send nothing and
+    report each as not delivered); a plain-http events URL adds a warning."""
+    pd = config.pagerduty
+    enqueue_url = pd.enqueue_url if pd else DEFAULT_ENQUEUE_URL
+    warnings.extend(_url_warnings(enqueue_url))
+    routing_key = RoutingKeys(config)
+    outgoing = [Outgoing(event, routing_key(event)) for event in events]
+    if dry_run:
+        return [DeliveryResult(item.event, False, 0, None) for item in outgoing]
+    return deliver(outgoing, enqueue_url, redactor=redactor, deadline=deadline, policy=policy)
 
 
 class RoutingKeys:

@@ -23,7 +23,7 @@ from datetime import datetime
 
 from e2echeck._gc import gc_paused
 from e2echeck.alerting.decisions import Decision, decide_stateful, decide_stateless, record
-from e2echeck.alerting.delivery import DeliveryPolicy, DeliveryResult, Outgoing, deliver
+from e2echeck.alerting.delivery import DeliveryPolicy
 from e2echeck.alerting.events import Event, observe
 from e2echeck.alerting.locations import (
     WATCH_PREFIX,
@@ -106,16 +106,8 @@ def send_located_alerts(
         store = None
     warnings.extend(plan.warnings)
 
-    enqueue_url = pd.enqueue_url if pd else dispatch.DEFAULT_ENQUEUE_URL
-    warnings.extend(dispatch._url_warnings(enqueue_url))
-    routing_key = dispatch.RoutingKeys(config)
-    outgoing = [Outgoing(event, routing_key(event)) for event in plan.outgoing]
-    if dry_run:
-        results = [DeliveryResult(item.event, False, 0, None) for item in outgoing]
-    else:
-        results = deliver(
-            outgoing, enqueue_url, redactor=redactor, deadline=deadline, policy=policy
-        )
+    outgoing = plan.outgoing
+    results = dispatch.send_events(config, outgoing, redactor, dry_run, deadline, policy, warnings)
 
     if store is not None and outgoing and not dry_run:
         delivered = {_identity(r.event) for r in results if r.delivered}
