@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from e2echeck.alerting.state import (
     FileStateStore,
@@ -35,11 +35,9 @@ from e2echeck.alerting.state import (
     State,
     StateError,
     StateStore,
-    _s3_not_found,
 )
 
 T = TypeVar("T")
-_CONFLICT_CODES = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,7 @@ def locked(store: StateStore) -> Iterator[None]:
 def load_tagged(store: StateStore) -> tuple[State, str | None]:
     """The state and, for S3, its ETag (None for a file, or no object yet)."""
     if isinstance(store, S3StateStore):
-        return _load_tagged(store)
+        return store.load_tagged()
     return store.load(), None
 
 
@@ -121,11 +119,11 @@ def save_keeping_silences(
         store.save(state)
         return
     for attempt in range(policy.attempts):
-        if _save_if(store, state, etag):
+        if store.save_if(state, etag):
             return
         if attempt + 1 < policy.attempts:
             policy.wait(attempt)
-        theirs, etag = _load_tagged(store)
+        theirs, etag = store.load_tagged()
         state.silences = theirs.silences
     raise StateError(
         f"{policy.attempts} conditional writes in a row lost to other writers; "
@@ -139,9 +137,9 @@ def lock_path_of(path: Path) -> Path:
 
 def _transact_s3(store: S3StateStore, update: Callable[[State], T], policy: ConflictPolicy) -> T:
     for attempt in range(policy.attempts):
-        state, etag = _load_tagged(store)
+        state, etag = store.load_tagged()
         result = update(state)
-        if _save_if(store, state, etag):
+        if store.save_if(state, etag):
             return result
         if attempt + 1 < policy.attempts:
             policy.wait(attempt)
@@ -149,44 +147,3 @@ def _transact_s3(store: S3StateStore, update: Callable[[State], T], policy: Conf
         f"{policy.attempts} conditional writes in a row lost to other writers; "
         "too many runs write this state at once"
     )
-
-
-def _load_tagged(store: S3StateStore) -> tuple[State, str | None]:
-    """The state and its ETag (None: no object yet)."""
-    try:
-        answer = store.client.get_object(Bucket=store.bucket, Key=store.key)
-        raw = answer["Body"].read()
-        etag: str = answer["ETag"]
-    except StateError:
-        raise
-    except Exception as exc:  # botocore's errors: credentials, region, network
-        if _s3_not_found(exc):
-            return State(), None
-        raise StateError(f"cannot read: {type(exc).__name__}: {exc}") from None
-    return State.decode(raw), etag
-
-
-def _save_if(store: S3StateStore, state: State, etag: str | None) -> bool:
-    """Write unless someone else wrote since `etag`; False when someone did."""
-    condition: dict[str, Any] = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
-    try:
-        store.client.put_object(
-            Bucket=store.bucket,
-            Key=store.key,
-            Body=state.encode(),
-            ContentType="application/json",
-            **condition,
-        )
-    except Exception as exc:
-        if _error_code(exc) in _CONFLICT_CODES:
-            return False
-        raise StateError(f"cannot write: {type(exc).__name__}: {exc}") from None
-    return True
-
-
-def _error_code(exc: Exception) -> str | None:
-    response = getattr(exc, "response", None)
-    if not isinstance(response, dict):
-        return None
-    code = response.get("Error", {}).get("Code")
-    return str(code) if code is not None else None

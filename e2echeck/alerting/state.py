@@ -297,29 +297,65 @@ class S3StateStore:
         return self._client
 
     def load(self) -> State:
+        return self.load_tagged()[0]
+
+    def load_tagged(self) -> tuple[State, str | None]:
+        """The state and its ETag (None: no object yet), for a conditional save."""
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self.key)
             raw = answer["Body"].read()
+            etag: str = answer["ETag"]
         except StateError:
             raise
         except Exception as exc:  # botocore's errors: credentials, region, network
             if _s3_not_found(exc):
-                return State()
+                return State(), None
             raise StateError(f"cannot read: {type(exc).__name__}: {exc}") from None
-        return State.decode(raw)
+        return State.decode(raw), etag
 
     def save(self, state: State) -> None:
+        self._put(state, {})
+
+    def save_if(self, state: State, etag: str | None) -> bool:
+        """Write unless someone else wrote since `etag` (None: unless the object
+        exists now); False when someone did (S3 answers 412, or 409 for a
+        concurrent conditional write)."""
+        try:
+            self._put(state, {"IfMatch": etag} if etag else {"IfNoneMatch": "*"})
+        except _Conflict:
+            return False
+        return True
+
+    def _put(self, state: State, condition: dict[str, str]) -> None:
         try:
             self.client.put_object(
                 Bucket=self.bucket,
                 Key=self.key,
                 Body=state.encode(),
                 ContentType="application/json",
+                **condition,
             )
         except StateError:
             raise
         except Exception as exc:
+            if condition and _error_code(exc) in _CONFLICT_CODES:
+                raise _Conflict from None
             raise StateError(f"cannot write: {type(exc).__name__}: {exc}") from None
+
+
+class _Conflict(Exception):
+    """A conditional write found the object changed."""
+
+
+_CONFLICT_CODES = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
+
+
+def _error_code(exc: Exception) -> str | None:
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return None
+    code = response.get("Error", {}).get("Code")
+    return str(code) if code is not None else None
 
 
 _CLIENT_LOCK = threading.Lock()

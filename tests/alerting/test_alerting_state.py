@@ -22,6 +22,7 @@ from e2echeck.alerting.state import (
 from e2echeck.config import Config
 from e2echeck.engine.results import RunResult
 from tests.alerting.helpers import FAST, by_key, make_config, result, run_of, service
+from tests.support.aws import MotoServer
 from tests.support.pagerduty import FakePagerDuty, Reply
 
 
@@ -321,33 +322,15 @@ def test_removed_checks_are_forgotten_unless_their_alert_is_open(
     assert any("'b' is open" in w for w in report.warnings)
 
 
-class _MemoryS3:
-    """An in-memory stand-in for boto3's S3 client: get_object / put_object."""
-
-    class NoSuchKey(Exception):
-        response = {"Error": {"Code": "NoSuchKey"}}  # noqa: RUF012
-
-    def __init__(self) -> None:
-        self.objects: dict[tuple[str, str], bytes] = {}
-
-    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
-        import io
-
-        if (Bucket, Key) not in self.objects:
-            raise self.NoSuchKey()
-        return {"Body": io.BytesIO(self.objects[(Bucket, Key)])}
-
-    def put_object(self, Bucket: str, Key: str, Body: bytes, **_: Any) -> None:
-        self.objects[(Bucket, Key)] = Body
-
-
-def test_s3_state_store() -> None:
-    s3 = _MemoryS3()
-    store = S3StateStore("s3://my-bucket/e2e/state.json", client=s3)
+def test_s3_state_store(aws_env: dict[str, str], moto_server: MotoServer) -> None:
+    """Against moto's S3 server with real boto3."""
+    s3 = moto_server.client("s3")
+    s3.create_bucket(Bucket="my-bucket")
+    store = S3StateStore("s3://my-bucket/e2e/state.json")
     assert store.load().alerts == {}
     state = State.from_json({"version": 1, "alerts": {"a": {"state": "resolved"}}})
     store.save(state)
-    assert ("my-bucket", "e2e/state.json") in s3.objects
+    assert s3.get_object(Bucket="my-bucket", Key="e2e/state.json")["Body"].read() == state.encode()
     assert store.load().to_json() == state.to_json()
     assert isinstance(open_store("s3://b/k"), S3StateStore)
     with pytest.raises(StateError, match="s3://bucket/key"):
