@@ -424,9 +424,8 @@ def package(config: str | None, output: str, python_version: str, arch: str) -> 
     except ConfigError as exc:
         fail_with_config_errors(exc.problems)
     except PackagingError as exc:
-        error = click.ClickException(str(exc))
-        error.exit_code = exit_code_for(exc)
-        raise error from exc
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(exit_code_for(exc)) from exc
     click.echo(f"zip:     {info.path}")
     click.echo(f"size:    {info.size_bytes} bytes ({info.size_bytes / 1_048_576:.1f} MiB)")
     click.echo(f"handler: {info.handler}")
