@@ -7,6 +7,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 from e2echeck.config.models import Check
 
@@ -51,6 +53,38 @@ class CheckResult:
     def reason(self) -> str:
         """The first failure reason, or '' for a passing check."""
         return self.failures[0] if self.failures else ""
+
+    # The kind-neutral face that alerting, reports and metrics read. A kind fills
+    # `details` with its own facts, so a reader never needs to know the kind.
+
+    @property
+    def kind(self) -> str:
+        """The family of the check's URL scheme."""
+        return "http"
+
+    @property
+    def target(self) -> str:
+        """What was checked: the URL of the request that decided the outcome."""
+        return self.url or self.check.first_url
+
+    @property
+    def source(self) -> str:
+        """The host of the target (an event's `source`), else the check's name."""
+        return urlsplit(self.target).hostname or self.check.name
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The kind's own facts about this result, JSON-ready, in display order."""
+        facts: dict[str, Any] = {
+            "url": self.target,
+            "method": self.method,
+            "status_code": self.status_code,
+        }
+        if self.failed_step:
+            facts["step"] = self.failed_step
+        if self.body_excerpt:
+            facts["body_excerpt"] = self.body_excerpt
+        return facts
 
 
 @dataclass
