@@ -161,7 +161,9 @@ def test_readme_is_short_and_starts_with_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert len(readme.encode()) <= 6500
     first_block = readme.split("```", 2)[1]
-    assert "pip install -c requirements/ci.txt . && e2echeck run checks.yaml --no-alert" in first_block
+    assert (
+        "pip install -c requirements/ci.txt . && e2echeck run checks.yaml --no-alert" in first_block
+    )
     assert "pip install -c requirements/ci.txt -e '.[test]' && python -m pytest" in first_block
     ci_script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "-c requirements/ci.txt -e '.[test]'" in ci_script

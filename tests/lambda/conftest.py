@@ -123,7 +123,9 @@ def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         importlib.metadata.distribution("awslambdaric")
     except importlib.metadata.PackageNotFoundError:
-        pytest.skip("awslambdaric is not installed: pip install -c requirements/ci.txt -e '.[test]'")
+        pytest.skip(
+            "awslambdaric is not installed: pip install -c requirements/ci.txt -e '.[test]'"
+        )
     target = tmp_path_factory.mktemp("runtime")
     for name in ("awslambdaric", "simplejson", "snapshot-restore-py"):
         try:
