@@ -272,7 +272,6 @@ def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None
     maintenance windows and silences are judged at (default: the real clock)."""
     from e2echeck.config import load_config
     from e2echeck.config.types import parse_duration
-    from e2echeck.redaction import run_redactor
     from e2echeck.report.json_report import render_json
     from e2echeck.report.junit import render_junit
     from e2echeck.report.text import Progress, render_alerts, render_text, use_colour
@@ -282,6 +281,7 @@ def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None
         SelectionError,
         execute,
         run_location,
+        run_redactor,
         select_checks,
     )
 

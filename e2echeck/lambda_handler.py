@@ -49,11 +49,12 @@ from typing import Any, Protocol
 from e2echeck import exit_codes
 from e2echeck.config import load_config, load_config_text
 from e2echeck.config.models import Config
+from e2echeck.config.redact import config_redactor
 from e2echeck.config.secret_refs import DEFAULT_TTL_S, resolving
 from e2echeck.engine.results import CheckResult
 from e2echeck.errors import UndeliveredEventsError as UndeliveredEventsError
 from e2echeck.metrics.emf import emf_documents
-from e2echeck.redaction import Redactor, config_redactor
+from e2echeck.redaction import Redactor
 from e2echeck.report import NO_ACTION, alert_of
 from e2echeck.report.json_report import build_json, check_document
 from e2echeck.runner import RunOptions, RunOutcome, execute, run_location

@@ -24,6 +24,7 @@ from e2echeck.errors import SelectionError as SelectionError
 
 if TYPE_CHECKING:
     from e2echeck.alerting import AlertReport, CheckAlert
+    from e2echeck.redaction import Redactor
 
 
 @dataclass
@@ -126,6 +127,15 @@ def select_checks(
     return [c for c in enabled if c.name in selected]
 
 
+def run_redactor(config: Config, run: RunResult | None = None) -> Redactor:
+    """The config's secrets plus those the run found (secret captures, tokens in
+    responses): everything the run outputs is masked with the whole set."""
+    from e2echeck.config.redact import config_redactor
+
+    redactor = config_redactor(config)
+    return redactor if run is None else redactor.with_secrets(run.secrets)
+
+
 def exit_code_for(run: RunResult, *, undelivered: bool = False) -> int:
     """0 every check passed (a failure in maintenance counts as passed: it is
     planned); 1 a check failed, is unknown or was skipped by the deadline; 3 an
@@ -169,12 +179,13 @@ def execute(
         on_result=on_result,
         ssl_context=ssl_context,
     )
-    report = deliver_alerts(config, run, options, started=started)
+    redactor = run_redactor(config, run)
+    report = deliver_alerts(config, run, options, started=started, redactor=redactor)
     heartbeat_warning = None
     if options.alert and config.heartbeat is not None:
         from e2echeck.alerting import ping_heartbeat
 
-        heartbeat_warning = ping_heartbeat(config)
+        heartbeat_warning = ping_heartbeat(config, redactor=redactor)
     return RunOutcome(
         run=run,
         exit_code=exit_code_for(run, undelivered=report.undelivered > 0),
@@ -185,7 +196,12 @@ def execute(
 
 
 def deliver_alerts(
-    config: Config, run: RunResult, options: RunOptions, *, started: float
+    config: Config,
+    run: RunResult,
+    options: RunOptions,
+    *,
+    started: float,
+    redactor: Redactor,
 ) -> AlertReport:
     """The only place a run meets PagerDuty: build one event per check, apply
     state, and send them (or, with --no-alert, only build them)."""
@@ -206,16 +222,21 @@ def deliver_alerts(
         deadline=deadline,
         maintenance=MaintenanceOptions(options.now, options.ignore_maintenance),
         location=options.location,
+        redactor=redactor,
     )
 
 
 def alerting_problems(config: Config, checks: Sequence[Check]) -> list[Problem]:
     """Why events could not be sent for these checks: a missing routing key is a
-    config error before anything runs, never a silent skip."""
+    config error before anything runs, never a silent skip (only for checks whose
+    `notify` includes pagerduty: a file without any needs no pagerduty section)."""
+    paging = [c for c in checks if "pagerduty" in config.notify_for(c)]
+    if not paging:
+        return []
     problems = list(config.unset_routing_keys)
     if problems:
         return problems
-    missing = [c.name for c in checks if not config.routing_key_for(c)]
+    missing = [c.name for c in paging if not config.routing_key_for(c)]
     if missing:
         names = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         problems.append(

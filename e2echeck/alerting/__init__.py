@@ -1,17 +1,17 @@
-"""PagerDuty alerting: from a run's results to delivered events.
+"""Alerting: from a run's results to transitions delivered to their sinks.
 
-    report = send_alerts(config, run, dry_run=False, state_path=None, deadline=None)
-    warning = ping_heartbeat(config)
+    report = send_alerts(config, run, dry_run=False, redactor=redactor)
+    warning = ping_heartbeat(config, redactor=redactor)
 
 Importing this package loads neither pagerduty, httpx2 nor boto3; each is
 imported when it is first needed (delivering, pinging, S3 state).
 """
 
 from e2echeck.alerting.delivery import DeliveryPolicy
-from e2echeck.alerting.dispatch import send_alerts
-from e2echeck.alerting.events import CONTROL_DEDUP_KEY
 from e2echeck.alerting.heartbeat import ping_heartbeat
+from e2echeck.alerting.pipeline import send_alerts
 from e2echeck.alerting.results import AlertReport, CheckAlert, EventDelivery
+from e2echeck.alerting.transitions import CONTROL_DEDUP_KEY, Transition
 
 __all__ = [
     "CONTROL_DEDUP_KEY",
@@ -19,6 +19,7 @@ __all__ = [
     "CheckAlert",
     "DeliveryPolicy",
     "EventDelivery",
+    "Transition",
     "ping_heartbeat",
     "send_alerts",
 ]

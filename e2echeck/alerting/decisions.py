@@ -1,9 +1,9 @@
 """What each alert does this run: trigger, resolve or nothing, with or without state.
 
 Without state every failed check triggers and every passing one resolves. With
-state, thresholds and change-only events apply (`state.advance`), and events an
-earlier run could not deliver are due again. `record` updates the state after
-delivery. Nothing here sends anything.
+state, thresholds and change-only events apply (`state.advance`), and the
+transitions a sink could not take in an earlier run are due again. `record`
+updates the state after delivery. Nothing here sends anything.
 """
 
 from __future__ import annotations
@@ -11,21 +11,51 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from e2echeck.alerting.events import CONTROL_DEDUP_KEY, Event, Observation, resolve_event
 from e2echeck.alerting.results import NOT_SENT_NO_RESOLVE, ActionName
+from e2echeck.alerting.sinks.base import Pending
 from e2echeck.alerting.state import AlertState, State, advance, now_iso
+from e2echeck.alerting.transitions import (
+    CONTROL_DEDUP_KEY,
+    Observation,
+    Transition,
+    resolve_transition,
+)
 from e2echeck.config.models import Config
 from e2echeck.redaction import Redactor
 
 
+class Routes:
+    """The sinks each transition goes to: its check's `notify`, else
+    `defaults.notify` (the checker's own alerts too). Indexed once per run."""
+
+    def __init__(self, config: Config) -> None:
+        self.default = list(config.defaults.notify)
+        self.by_name = {check.name: config.notify_for(check) for check in config.checks}
+        self.known = frozenset(config.sink_names)
+
+    def __call__(self, transition: Transition) -> list[str]:
+        if transition.check is None:
+            return self.default
+        return self.by_name.get(transition.check, self.default)
+
+    def pending(self, decisions: list[Decision]) -> list[Pending]:
+        """Each decision's new transition, once per sink it goes to."""
+        return [
+            Pending(sink, d.transition)
+            for d in decisions
+            if d.transition is not None
+            for sink in self(d.transition)
+        ]
+
+
 @dataclass
 class Decision:
-    """One alert's action this run, and the new event it sends (if any)."""
+    """One alert's action this run, and the new transition it sends (if any)."""
 
     observation: Observation
     action: ActionName
     note: str  # why nothing is sent, when nothing is
-    event: Event | None = None  # this run's new event
+    transition: Transition | None = None  # this run's new transition
 
 
 def decide_stateless(
@@ -37,8 +67,8 @@ def decide_stateless(
         if obs.signal == "fail":
             decisions.append(Decision(obs, "trigger", "", obs.trigger))
         elif obs.signal == "pass" and send_resolve:
-            event = resolve_event(obs.dedup_key, check_name(obs), redactor)
-            decisions.append(Decision(obs, "resolve", "", event))
+            resolve = resolve_transition(obs.dedup_key, check_name(obs), redactor)
+            decisions.append(Decision(obs, "resolve", "", resolve))
         elif obs.signal == "pass":
             decisions.append(Decision(obs, "none", NOT_SENT_NO_RESOLVE))
         else:
@@ -52,11 +82,15 @@ def decide_stateful(
     state: State,
     send_resolve: bool,
     redactor: Redactor,
+    route: Routes,
     in_maintenance: Mapping[str, str] | None = None,
-) -> tuple[list[Decision], list[Event]]:
-    """Advance each alert; (decisions, earlier undelivered events still due).
+) -> tuple[list[Decision], list[Pending], list[Pending]]:
+    """Advance each alert; (decisions, earlier undelivered transitions still
+    due, this run's new ones).
 
-    A new event supersedes the key's undelivered one (see state.py).
+    A new transition supersedes the key's undelivered ones (see state.py); it
+    is owed by each sink `route` names for it. A transition owed to a sink no
+    longer in the config is dropped: nothing could ever deliver it.
     `in_maintenance`: {dedup key: why} of this run's checks in maintenance (see
     `_maintenance_ended`).
     """
@@ -64,6 +98,7 @@ def decide_stateful(
     held = dict(in_maintenance or {})
     ended = _maintenance_ended(state, observations, held)
     decisions = []
+    new: list[Pending] = []
     for obs in observations:
         if obs.signal is None:
             decisions.append(Decision(obs, "none", obs.note))
@@ -80,26 +115,32 @@ def decide_stateful(
             action = "trigger"  # maintenance ended with the alert open: say it again
         if action == "trigger":
             assert obs.trigger is not None
-            alert.undelivered = [obs.trigger]
+            alert.undelivered = [Pending(sink, obs.trigger) for sink in route(obs.trigger)]
+            new.extend(alert.undelivered)
             decisions.append(Decision(obs, "trigger", "", obs.trigger))
         elif action == "resolve" and send_resolve:
-            event = resolve_event(obs.dedup_key, check_name(obs), redactor)
-            alert.undelivered = [event]
-            decisions.append(Decision(obs, "resolve", "", event))
+            resolve = resolve_transition(obs.dedup_key, check_name(obs), redactor)
+            alert.undelivered = [Pending(sink, resolve) for sink in route(resolve)]
+            new.extend(alert.undelivered)
+            decisions.append(Decision(obs, "resolve", "", resolve))
         elif action == "resolve":
             alert.undelivered = []  # a stale trigger must not page after recovery
             decisions.append(Decision(obs, "none", NOT_SENT_NO_RESOLVE))
         else:
             decisions.append(Decision(obs, "none", note))
-    new = {id(d.event) for d in decisions if d.event is not None}
+    fresh = {id(p) for p in new}
+    for alert in state.alerts.values():
+        if any(p.sink not in route.known for p in alert.undelivered):
+            alert.undelivered = [p for p in alert.undelivered if p.sink in route.known]
     old = [
-        e
+        p
         for alert in state.alerts.values()
-        for e in alert.undelivered
-        if id(e) not in new and not (e.action == "trigger" and e.dedup_key in held)
+        for p in alert.undelivered
+        if id(p) not in fresh
+        and not (p.transition.action == "trigger" and p.transition.dedup_key in held)
     ]
-    old.sort(key=lambda e: e.created_at)
-    return decisions, old
+    old.sort(key=lambda p: p.transition.created_at)
+    return decisions, old, new
 
 
 def _maintenance_ended(
@@ -126,18 +167,18 @@ def _maintenance_ended(
 
 def record(
     state: State,
-    delivered: list[Event],
+    delivered: list[Pending],
     config: Config,
     warnings: list[str],
     redactor: Redactor,
     also_known: Collection[str] = (),
 ) -> None:
-    """Drop delivered events from the state; forget what no check uses any more
-    (`also_known`: other dedup keys still in use, e.g. the locations' own)."""
-    for event in delivered:
-        alert = state.alerts.get(event.dedup_key)
+    """Drop delivered transitions from the state; forget what no check uses any
+    more (`also_known`: other dedup keys still in use, e.g. the locations' own)."""
+    for pending in delivered:
+        alert = state.alerts.get(pending.transition.dedup_key)
         if alert is not None:
-            alert.undelivered = [e for e in alert.undelivered if e is not event]
+            alert.undelivered = [p for p in alert.undelivered if p is not pending]
     known = {check.effective_dedup_key for check in config.checks} | {CONTROL_DEDUP_KEY}
     known.update(also_known)
     for key in list(state.alerts):

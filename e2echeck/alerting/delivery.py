@@ -1,31 +1,28 @@
-"""Sending events to the Events API v2: concurrent, retried, bounded.
+"""Delivering transitions to their sinks: concurrent, retried, bounded; the same
+for every sink.
 
-The `pagerduty` client is synchronous, so events go out from a bounded thread
-pool, one event per task, sharing one connection pool. Each event gets at most
-`policy.max_attempts` HTTP attempts; 429, 5xx, connection errors and timeouts
-are retried with exponential backoff (plus jitter, and at least the server's
-Retry-After when it sends one); 400 and other answers are final. No attempt
-starts, and no backoff sleeps, past the run's deadline: a 429 that never ends
-costs at most `max_attempts` requests or the time left, whichever comes first.
+Sinks' clients are synchronous, so transitions go out from a bounded thread
+pool, one per task, each sink's connections shared by the threads. Each gets at
+most `policy.max_attempts` attempts; what a sink calls `Retryable` (429, 5xx,
+connection errors, timeouts) is retried with exponential backoff (plus jitter,
+and at least the server's Retry-After when it sends one); `Rejected` is final.
+No attempt starts, and no backoff sleeps, past the run's deadline: a 429 that
+never ends costs at most `max_attempts` requests or the time left, whichever
+comes first.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-from e2echeck.alerting.events import Event
+from e2echeck.alerting.sinks.base import Connection, Pending, Rejected, Retryable, Sink
+from e2echeck.alerting.transitions import Transition
 from e2echeck.redaction import Redactor
-
-if TYPE_CHECKING:
-    import httpx2
 
 # Below this, an attempt cannot finish anyway: don't start one.
 MIN_ATTEMPT_SECONDS = 0.05
@@ -83,31 +80,27 @@ def default_policy(environ: Mapping[str, str] | None = None) -> DeliveryPolicy:
 
 
 @dataclass(frozen=True)
-class Outgoing:
-    """An event and the routing key it goes to (None: none is configured)."""
-
-    event: Event
-    routing_key: str | None
-
-
-@dataclass(frozen=True)
 class DeliveryResult:
-    event: Event
+    item: Pending
     delivered: bool
     attempts: int
     error: str | None = None  # why it was not delivered, redacted
 
+    @property
+    def transition(self) -> Transition:
+        return self.item.transition
+
 
 def deliver(
-    items: Sequence[Outgoing],
-    enqueue_url: str,
+    items: Sequence[Pending],
+    sinks: Mapping[str, Sink],
     *,
     redactor: Redactor,
     deadline: float | None = None,
     policy: DeliveryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[DeliveryResult]:
-    """Send every event; one result per item, in the same order. Never raises.
+    """Send every item to its sink; one result per item, in the same order. Never raises.
 
     `deadline` is an absolute `time.monotonic()` value, or None for no deadline.
     Without a `policy`, `default_policy()` applies.
@@ -118,59 +111,56 @@ def deliver(
         try:
             policy = default_policy()
         except ValueError as exc:
-            return [DeliveryResult(item.event, False, 0, str(exc)) for item in items]
-    from e2echeck.alerting import _client  # imports pagerduty and httpx2
-
+            return [DeliveryResult(item, False, 0, str(exc)) for item in items]
     workers = max(1, min(policy.max_workers, len(items)))
-    transport = _client.make_transport(enqueue_url, workers)
+    connections: dict[str, Connection] = {}
     try:
-        attempt = _Sender(transport, enqueue_url, redactor, deadline, policy, sleep)
+        for item in items:
+            sink = sinks.get(item.sink)
+            if sink is not None and item.sink not in connections:
+                connections[item.sink] = sink.connect(workers)
+        attempt = _Sender(sinks, connections, redactor, deadline, policy, sleep)
         if workers == 1:
             return [attempt(item) for item in items]
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="e2echeck-pd") as pool:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="e2echeck-send") as pool:
             return list(pool.map(attempt, items))
     finally:
-        transport.close()
+        for connection in connections.values():
+            connection.close()
 
 
 class _Sender:
     def __init__(
         self,
-        transport: httpx2.BaseTransport,
-        enqueue_url: str,
+        sinks: Mapping[str, Sink],
+        connections: Mapping[str, Connection],
         redactor: Redactor,
         deadline: float | None,
         policy: DeliveryPolicy,
         sleep: Callable[[float], None],
     ) -> None:
-        self.transport = transport
-        self.enqueue_url = enqueue_url
+        self.sinks = sinks
+        self.connections = connections
         self.redactor = redactor
         self.deadline = deadline
         self.policy = policy
         self.sleep = sleep
 
-    def __call__(self, item: Outgoing) -> DeliveryResult:
+    def __call__(self, item: Pending) -> DeliveryResult:
         try:
             return self._deliver(item)
         except Exception as exc:  # a bug must cost one event, not the run's report
             why = f"unexpected error: {type(exc).__name__}: {exc}"
-            return DeliveryResult(item.event, False, 0, self.redactor.text(why))
+            return DeliveryResult(item, False, 0, self.redactor.text(why))
 
-    def _deliver(self, item: Outgoing) -> DeliveryResult:
-        import pagerduty
-
-        from e2echeck.alerting import _client
-
-        event = item.event
-        if not item.routing_key:
-            return DeliveryResult(
-                event,
-                False,
-                0,
-                "no routing key: set pagerduty.routing_key or the check's routing_key",
-            )
-        client = _client.make_client(item.routing_key, self.enqueue_url, self.transport)
+    def _deliver(self, item: Pending) -> DeliveryResult:
+        sink = self.sinks.get(item.sink)
+        if sink is None:
+            return self._failed(item, 0, f"no sink named {item.sink!r} in the config")
+        refusal = sink.refusal(item.transition)
+        if refusal:
+            return DeliveryResult(item, False, 0, refusal)
+        connection = self.connections[item.sink]
         policy, attempts, last = self.policy, 0, ""
         while True:
             remaining = None if self.deadline is None else self.deadline - time.monotonic()
@@ -180,45 +170,30 @@ class _Sender:
                     if attempts
                     else "not sent: the run's deadline had passed"
                 )
-                return self._failed(event, attempts, why)
-            client.set_attempt_timeout(
-                policy.timeout if remaining is None else min(policy.timeout, remaining)
-            )
+                return self._failed(item, attempts, why)
+            timeout = policy.timeout if remaining is None else min(policy.timeout, remaining)
             attempts += 1
-            retry_after: float | None = None
             try:
-                _client.send(client, self.enqueue_url, event.body)
-                return DeliveryResult(event, True, attempts)
-            except _client.StatusError as exc:
-                status = exc.response.status_code
-                message = pagerduty_message(exc.response.text)
-                if status != 429 and status < 500:
-                    return self._failed(
-                        event, attempts, f"PagerDuty rejected the event (HTTP {status}): {message}"
-                    )
-                last = f"HTTP {status}" + (f": {message}" if message else "")
-                retry_after = _retry_after(exc.response.headers.get("retry-after"))
-            except pagerduty.Error as exc:  # network: max_network_attempts = 0
-                cause = exc.__cause__
-                host = urlsplit(self.enqueue_url).netloc
-                detail = f"{type(cause).__name__}: {cause}" if cause else str(exc)
-                last = f"cannot reach {host} ({detail})"
-            except ValueError as exc:
-                return self._failed(event, attempts, str(exc))
+                connection.send(item.transition, timeout)
+                return DeliveryResult(item, True, attempts)
+            except Rejected as exc:
+                return self._failed(item, attempts, str(exc))
+            except Retryable as exc:
+                last, retry_after = str(exc), exc.retry_after
             if attempts >= policy.max_attempts:
-                return self._failed(event, attempts, f"{last} (after {attempts} attempts)")
+                return self._failed(item, attempts, f"{last} (after {attempts} attempts)")
             delay = backoff(attempts, policy, retry_after)
             if self.deadline is not None and time.monotonic() + delay >= self.deadline:
                 return self._failed(
-                    event,
+                    item,
                     attempts,
                     f"{last} (after {attempts} attempts; the run's deadline leaves no time "
                     "to retry)",
                 )
             self.sleep(delay)
 
-    def _failed(self, event: Event, attempts: int, why: str) -> DeliveryResult:
-        return DeliveryResult(event, False, attempts, self.redactor.text(why))
+    def _failed(self, item: Pending, attempts: int, why: str) -> DeliveryResult:
+        return DeliveryResult(item, False, attempts, self.redactor.text(why))
 
 
 def backoff(attempts: int, policy: DeliveryPolicy, retry_after: float | None = None) -> float:
@@ -227,26 +202,3 @@ def backoff(attempts: int, policy: DeliveryPolicy, retry_after: float | None = N
     if retry_after is not None:
         delay = max(delay, retry_after)
     return min(delay, policy.max_delay)
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None  # an HTTP date: rare for PagerDuty; the backoff applies
-
-
-def pagerduty_message(text: str) -> str:
-    """PagerDuty's own words from an error body: message and errors."""
-    try:
-        body: Any = json.loads(text)
-    except ValueError:
-        return " ".join(text.split())[:300]
-    if not isinstance(body, dict):
-        return " ".join(text.split())[:300]
-    message = str(body.get("message") or body.get("status") or "").strip()
-    errors = body.get("errors")
-    if isinstance(errors, list) and errors:
-        listed = "; ".join(str(e) for e in errors)
-        message = f"{message}: {listed}" if message else listed
-    return message[:1000]

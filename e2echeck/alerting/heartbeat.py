@@ -9,21 +9,22 @@ from __future__ import annotations
 import time
 
 from e2echeck.config.models import Config
-from e2echeck.redaction import config_redactor
+from e2echeck.redaction import Redactor
 
 # Never wait less than this, even when the run's deadline is almost up.
 MIN_TIMEOUT = 0.5
 
 
-def ping_heartbeat(config: Config, *, deadline: float | None = None) -> str | None:
+def ping_heartbeat(
+    config: Config, *, redactor: Redactor, deadline: float | None = None
+) -> str | None:
     """GET `heartbeat.url`; None when it answered 2xx (or none is configured),
-    else a warning (redacted) for the caller to log."""
+    else a warning, redacted with the run's `redactor`, for the caller to log."""
     heartbeat = config.heartbeat
     if heartbeat is None:
         return None
     import httpx2
 
-    redactor = config_redactor(config)
     timeout = float(heartbeat.timeout)
     if deadline is not None:
         timeout = max(MIN_TIMEOUT, min(timeout, deadline - time.monotonic()))

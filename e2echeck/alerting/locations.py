@@ -31,22 +31,21 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from e2echeck.alerting.events import (
-    CONTROL_DEDUP_KEY,
-    EVENT_CLASS,
-    NOTE_SKIPPED,
-    Event,
-    Observation,
-    _client_fields,
-    _finish,
-    trigger_body,
-)
+from e2echeck.alerting.sinks.base import Pending
 from e2echeck.alerting.state import State
+from e2echeck.alerting.transitions import (
+    CONTROL_DEDUP_KEY,
+    NOTE_SKIPPED,
+    Observation,
+    Transition,
+    check_trigger,
+)
 from e2echeck.config.locations import LocationsConfig
 from e2echeck.config.models import Check, Config
 from e2echeck.engine.results import Outcome, RunResult
-from e2echeck.redaction import Redactor, config_redactor
+from e2echeck.redaction import Redactor
 
 SECTION = "locations"
 WATCH_PREFIX = "e2echeck-location-"
@@ -156,18 +155,19 @@ class LocationsDoc:
             expected = set(config.locations.expected)
             self.seen = {k: v for k, v in self.seen.items() if k in expected}
 
-    def claim(self, events: list[Event], run: str, location: str, now: str) -> None:
-        """This run is delivering `events`: other runs leave them to it."""
+    def claim(self, pending: list[Pending], run: str, location: str, now: str) -> None:
+        """This run is delivering `pending`: other runs leave them to it."""
         self.sending = [c for c in self.sending if c.get("run") != run]
+        claimed = dict.fromkeys((p.transition.dedup_key, p.transition.created_at) for p in pending)
         self.sending.extend(
             {
-                "dedup_key": e.dedup_key,
-                "created_at": e.created_at,
+                "dedup_key": key,
+                "created_at": created_at,
                 "run": run,
                 "location": location,
                 "since": now,
             }
-            for e in events
+            for key, created_at in claimed
         )
 
     def release(self, run: str) -> None:
@@ -312,11 +312,11 @@ def located_observations(
 def quorum_trigger(
     config: Config,
     check: Check,
-    own: Event | None,
+    own: Transition | None,
     view: QuorumView,
     now: datetime,
     redactor: Redactor,
-) -> Event:
+) -> Transition:
     """The trigger of a quorum failure: where it failed, and each location's
     observation. Built on this location's own trigger when it saw the failure
     too, else from the stored observations."""
@@ -326,33 +326,43 @@ def quorum_trigger(
         f"({', '.join(view.failed)}): {first}"
     )
     if own is not None:
-        body = copy.deepcopy(own.body)
+        trigger = replace(own, details=copy.deepcopy(own.details), links=copy.deepcopy(own.links))
+        trigger.created_at = datetime.now(UTC).isoformat()
     else:
         url = check.first_url
+        source = urlsplit(url).hostname or check.name
         details: dict[str, Any] = {"check": check.name, "url": url}
-        body = trigger_body(config, check, url, now.isoformat(), summary, details)
-    body["payload"]["summary"] = summary
-    details = body["payload"]["custom_details"]
-    details["locations"] = view.by_location
-    details["quorum"] = f"{len(view.failed)} of {view.expected} failing, {view.quorum} needed"
-    return Event("trigger", check.effective_dedup_key, check.name, _finish(body, redactor))
+        trigger = check_trigger(config, check, url, source, now.isoformat(), summary, details)
+    trigger.summary = summary
+    trigger.details["locations"] = view.by_location
+    trigger.details["quorum"] = (
+        f"{len(view.failed)} of {view.expected} failing, {view.quorum} needed"
+    )
+    return trigger.redacted(redactor)
 
 
 def _own_control(obs: Observation, location: str, redactor: Redactor) -> Observation:
     key = control_key(location)
     trigger = None
     if obs.trigger is not None:
-        body = copy.deepcopy(obs.trigger.body)
-        body["dedup_key"] = key
-        payload = body["payload"]
-        payload["summary"] = f"[{location}] {payload['summary']}"
-        payload["custom_details"]["location"] = location
-        trigger = Event("trigger", key, None, _finish(body, redactor))
+        own = obs.trigger
+        trigger = replace(
+            own,
+            dedup_key=key,
+            summary=f"[{location}] {own.summary}",
+            details={**copy.deepcopy(own.details), "location": location},
+            created_at=datetime.now(UTC).isoformat(),
+        ).redacted(redactor)
     return Observation(key, key, None, obs.signal, obs.note, trigger)
 
 
 def watch_observations(
-    config: Config, doc: LocationsDoc, state: State, location: str, now: datetime
+    config: Config,
+    doc: LocationsDoc,
+    state: State,
+    location: str,
+    now: datetime,
+    redactor: Redactor,
 ) -> list[Observation]:
     """One alert per other expected location that has not reported within
     max_age. A location that never reported is silent only once max_age has
@@ -376,28 +386,24 @@ def watch_observations(
             summary = f"e2echeck location {name} has not reported since {doc.first_at} (never)"
         else:
             continue
-        body = {
-            "event_action": "trigger",
-            "dedup_key": key,
-            "payload": {
-                "summary": summary,
-                "source": location,
-                "severity": "warning",
-                "timestamp": now.isoformat(),
-                "component": "e2echeck",
-                "group": "locations",
-                "class": EVENT_CLASS,
-                "custom_details": {
-                    "location": name,
-                    "last_report": seen.at if seen else None,
-                    "max_age_s": settings.max_age,
-                    "reported_by": location,
-                },
+        trigger = Transition(
+            "trigger",
+            key,
+            None,
+            summary=summary,
+            severity="warning",
+            source=location,
+            timestamp=now.isoformat(),
+            component="e2echeck",
+            group="locations",
+            details={
+                "location": name,
+                "last_report": seen.at if seen else None,
+                "max_age_s": settings.max_age,
+                "reported_by": location,
             },
-            **_client_fields(config),
-        }
-        event = Event("trigger", key, None, _finish(body, config_redactor(config)))
-        found.append(Observation(key, key, None, "fail", trigger=event))
+        ).redacted(redactor)
+        found.append(Observation(key, key, None, "fail", trigger=trigger))
     return found
 
 

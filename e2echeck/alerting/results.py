@@ -6,18 +6,19 @@ results into the `AlertReport` the CLI, the reports and the Lambda handler show.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
-
-from e2echeck.redaction import MASK
 
 if TYPE_CHECKING:
     from e2echeck.alerting.decisions import Decision
     from e2echeck.alerting.delivery import DeliveryResult
+    from e2echeck.alerting.sinks.base import Sink
 
 ActionName = Literal["trigger", "resolve", "none"]
 NOT_SENT_DRY_RUN = "not sent (--no-alert)"
 NOT_SENT_NO_RESOLVE = "not sent (send_resolve: false)"
+NOT_SENT_NO_SINK = "not sent (notify: [])"
 REDELIVERY = "kept from an earlier run"
 
 
@@ -45,7 +46,7 @@ class CheckAlert:
 
 @dataclass(frozen=True)
 class EventDelivery:
-    """One event this run sent (or, with --no-alert, would have sent)."""
+    """One event this run sent to one sink (or, with --no-alert, would have sent)."""
 
     name: str  # the check's name, or e2echeck-control
     dedup_key: str
@@ -54,6 +55,7 @@ class EventDelivery:
     attempts: int = 0
     error: str | None = None
     redelivery: bool = False  # kept from an earlier run
+    sink: str = "pagerduty"  # a name from `notify`
 
 
 @dataclass
@@ -127,56 +129,82 @@ def build_report(
     dry_run: bool,
     stateful: bool,
     warnings: list[str],
+    sinks: Mapping[str, Sink],
 ) -> AlertReport:
-    """Pair each decision with what happened to its event.
+    """Pair each decision with what happened to its transition at each sink.
 
-    `old_ids`: ids of the events kept from earlier runs; a check whose only
-    event this run is such a redelivery reports that event's outcome."""
-    by_event = {id(r.event): r for r in results}
-    redelivered = {r.event.dedup_key: r for r in results if id(r.event) in old_ids}
+    `old_ids`: ids of the pending transitions kept from earlier runs; a check
+    whose only transition this run is such a redelivery reports its outcome."""
+    by_transition: dict[int, list[DeliveryResult]] = {}
+    redelivered: dict[str, list[DeliveryResult]] = {}
+    for r in results:
+        by_transition.setdefault(id(r.transition), []).append(r)
+        if id(r.item) in old_ids:
+            redelivered.setdefault(r.transition.dedup_key, []).append(r)
     deliveries = [
         EventDelivery(
-            name=r.event.check or r.event.dedup_key,
-            dedup_key=r.event.dedup_key,
-            action=r.event.action,
+            name=r.transition.check or r.transition.dedup_key,
+            dedup_key=r.transition.dedup_key,
+            action=r.transition.action,
             delivered=None if dry_run else r.delivered,
             attempts=r.attempts,
             error=r.error,
-            redelivery=id(r.event) in old_ids,
+            redelivery=id(r.item) in old_ids,
+            sink=r.item.sink,
         )
         for r in results
     ]
-    events = [{"routing_key": MASK, **r.event.body} for r in results]
+    events = [_shown(r, sinks) for r in results]
     checks: dict[str, CheckAlert] = {}
     control: CheckAlert | None = None
     for decision in decisions:
         obs = decision.observation
-        suffix = ""
-        result = by_event.get(id(decision.event)) if decision.event is not None else None
-        action: ActionName = decision.action
-        if result is None and obs.dedup_key in redelivered:
-            result = redelivered[obs.dedup_key]
-            action, suffix = result.event.action, f" ({REDELIVERY})"
-        if result is None:
-            alert = CheckAlert(obs.name, obs.dedup_key, action, decision.note)
-        elif dry_run:
-            alert = CheckAlert(obs.name, obs.dedup_key, action, NOT_SENT_DRY_RUN + suffix)
-        elif result.delivered:
-            alert = CheckAlert(
-                obs.name, obs.dedup_key, action, "delivered" + suffix, True, result.attempts
-            )
-        else:
-            kept = "; kept for the next run" if stateful else ""
-            alert = CheckAlert(
-                obs.name,
-                obs.dedup_key,
-                action,
-                f"failed: {result.error}{kept}{suffix}",
-                False,
-                result.attempts,
-            )
+        transition = decision.transition
+        mine = by_transition.get(id(transition), []) if transition is not None else []
+        alert = _alert(decision, mine, redelivered.get(obs.dedup_key, []), dry_run, stateful)
         if obs.check is None:
             control = alert
         else:
             checks[obs.name] = alert
     return AlertReport(checks, control, events, deliveries, warnings, dry_run, stateful)
+
+
+def _alert(
+    decision: Decision,
+    mine: list[DeliveryResult],
+    redelivered: list[DeliveryResult],
+    dry_run: bool,
+    stateful: bool,
+) -> CheckAlert:
+    obs, action, suffix = decision.observation, decision.action, ""
+    if not mine and redelivered:
+        mine, suffix = redelivered, f" ({REDELIVERY})"
+        action = mine[-1].transition.action
+    if not mine:
+        note = decision.note
+        if decision.transition is not None and not note:
+            note = NOT_SENT_NO_SINK
+        return CheckAlert(obs.name, obs.dedup_key, action, note)
+    if dry_run:
+        return CheckAlert(obs.name, obs.dedup_key, action, NOT_SENT_DRY_RUN + suffix)
+    attempts = max(r.attempts for r in mine)
+    failed = next((r for r in mine if not r.delivered), None)
+    if failed is None:
+        return CheckAlert(obs.name, obs.dedup_key, action, "delivered" + suffix, True, attempts)
+    kept = "; kept for the next run" if stateful else ""
+    where = f"{failed.item.sink}: " if len(mine) > 1 else ""
+    return CheckAlert(
+        obs.name,
+        obs.dedup_key,
+        action,
+        f"failed: {where}{failed.error}{kept}{suffix}",
+        False,
+        attempts,
+    )
+
+
+def _shown(result: DeliveryResult, sinks: Mapping[str, Sink]) -> dict[str, Any]:
+    sink = sinks.get(result.item.sink)
+    if sink is None:
+        return {"sink": result.item.sink, **result.transition.to_json()}
+    return sink.shown(result.transition)

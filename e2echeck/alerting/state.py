@@ -1,25 +1,33 @@
 """Alert state between runs: a JSON document in a file or an S3 object.
 
 Per dedup key it holds the alert's state as last decided (open / resolved), the
-consecutive failed and passed runs, and the events not yet delivered. Format:
+consecutive failed and passed runs, and the transitions a sink still owes.
+Format (version 2):
 
-    {"version": 1, "updated_at": "2026-11-27T10:05:00+00:00",
+    {"version": 2, "updated_at": "2026-11-27T10:05:00+00:00",
      "alerts": {"api-health": {"check": "api-health", "state": "open",
                                "consecutive_failures": 2, "consecutive_successes": 0,
-                               "changed_at": "...", "undelivered": [<event>, ...]}}}
+                               "changed_at": "...",
+                               "undelivered": [{"sink": "pagerduty",
+                                                "transition": <transition>}, ...]}}}
+
+Version 1 (written before sinks existed) stored PagerDuty event bodies under
+"undelivered"; it is read and migrated (`migrate_v1_event`): each body becomes
+the transition it was rendered from, owed by the `pagerduty` sink. The file is
+written back as version 2 by the run's save.
 
 Two more top-level keys, absent from older files: "silences" (see e2echeck/silences.py)
 and "maintenance", the dedup keys in maintenance in their last run, so the run
 after a window can tell that it ended (see decisions.py).
 
-Events are stored as sent minus the routing key (a secret never written here);
-delivery looks the key up again from the config.
+Transitions hold no secret of a sink (no routing key, no webhook URL): the
+sink looks those up again from the config when it sends.
 
 Other top-level keys (e.g. `locations`, the observations of several
 locations) are kept as read and written back; their own modules parse them.
 
-Undelivered events: at most one per dedup key, the newest. A newer event for
-the same key supersedes an older undelivered one: PagerDuty only needs the
+Undelivered transitions: at most one per dedup key and sink, the newest. A newer
+transition for the same key supersedes an older undelivered one: PagerDuty only needs the
 alert's latest state, and sending a stale trigger followed by its resolve would
 page someone for an incident that is already over.
 """
@@ -39,11 +47,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from e2echeck.alerting.events import Event, Signal
+from e2echeck.alerting.sinks.base import Pending
+from e2echeck.alerting.transitions import Signal, Transition
 from e2echeck.errors import StateError as StateError
 from e2echeck.silences import Silence, silences_from_json
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # 1: undelivered PagerDuty bodies, migrated when read
 _CORE_KEYS = frozenset({"version", "updated_at", "alerts", "silences", "maintenance"})
 AlertStatus = Literal["open", "resolved"]
 
@@ -55,7 +65,7 @@ class AlertState:
     consecutive_failures: int = 0
     consecutive_successes: int = 0
     changed_at: str | None = None
-    undelivered: list[Event] = field(default_factory=list)
+    undelivered: list[Pending] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,11 +74,11 @@ class AlertState:
             "consecutive_failures": self.consecutive_failures,
             "consecutive_successes": self.consecutive_successes,
             "changed_at": self.changed_at,
-            "undelivered": [event.to_json() for event in self.undelivered],
+            "undelivered": [pending.to_json() for pending in self.undelivered],
         }
 
     @classmethod
-    def from_json(cls, data: Any) -> AlertState:
+    def from_json(cls, data: Any, version: int = STATE_VERSION) -> AlertState:
         if not isinstance(data, dict):
             raise ValueError("expected an object")
         state = data.get("state")
@@ -87,7 +97,10 @@ class AlertState:
             consecutive_failures=counts[0],
             consecutive_successes=counts[1],
             changed_at=changed if isinstance(changed, str) else None,
-            undelivered=[Event.from_json(item) for item in undelivered],
+            undelivered=[
+                Pending.from_json(item) if version >= 2 else migrate_v1_event(item)
+                for item in undelivered
+            ],
         )
 
 
@@ -117,15 +130,16 @@ class State:
         """StateError when `data` is not a state document this version understands."""
         if not isinstance(data, dict):
             raise StateError("not a state document (expected a JSON object)")
-        if data.get("version") != STATE_VERSION:
-            raise StateError(f"unsupported state version {data.get('version')!r}")
+        version = data.get("version")
+        if version not in READABLE_VERSIONS or isinstance(version, bool):
+            raise StateError(f"unsupported state version {version!r}")
         alerts = data.get("alerts")
         if not isinstance(alerts, dict):
             raise StateError("not a state document (no 'alerts' object)")
         parsed: dict[str, AlertState] = {}
         for key, value in alerts.items():
             try:
-                parsed[key] = AlertState.from_json(value)
+                parsed[key] = AlertState.from_json(value, version)
             except ValueError as exc:
                 raise StateError(f"alerts[{key!r}]: {exc}") from None
         updated = data.get("updated_at")
@@ -154,6 +168,45 @@ class State:
         except (UnicodeDecodeError, ValueError) as exc:
             raise StateError(f"not valid JSON ({exc})") from None
         return cls.from_json(data)
+
+
+def migrate_v1_event(data: Any) -> Pending:
+    """A version 1 undelivered event (a PagerDuty body without its routing key)
+    as the transition it was rendered from, owed by the PagerDuty sink: the
+    sink renders the same body again. ValueError when `data` is not one."""
+    if not isinstance(data, dict):
+        raise ValueError("an event must be an object")
+    action, key, check = data.get("action"), data.get("dedup_key"), data.get("check")
+    body, created = data.get("body"), data.get("created_at")
+    if action not in ("trigger", "resolve"):
+        raise ValueError(f"unknown event action {action!r}")
+    if not isinstance(key, str) or not key:
+        raise ValueError("an event needs a dedup_key")
+    if check is not None and not isinstance(check, str):
+        raise ValueError("an event's check must be a name")
+    if not isinstance(body, dict) or body.get("event_action") != action:
+        raise ValueError("an event needs a body with its event_action")
+    if not isinstance(created, str):
+        raise ValueError("an event needs created_at")
+    payload = body.get("payload")
+    payload = payload if isinstance(payload, dict) else {}
+    transition = Transition.from_json(
+        {
+            "action": action,
+            "dedup_key": key,
+            "check": check,
+            "summary": payload.get("summary", ""),
+            "severity": payload.get("severity"),
+            "source": payload.get("source"),
+            "timestamp": payload.get("timestamp"),
+            "component": payload.get("component"),
+            "group": payload.get("group"),
+            "details": payload.get("custom_details") or {},
+            "links": body.get("links") or [],
+            "created_at": created,
+        }
+    )
+    return Pending("pagerduty", transition)
 
 
 def advance(

@@ -22,6 +22,7 @@ from e2echeck.config.problems import ConfigError, Problem, ReadError, format_pat
 from e2echeck.config.pydantic_errors import problems_from_validation_error
 from e2echeck.config.redact import mask_problems
 from e2echeck.config.rules import cross_field_problems
+from e2echeck.config.webhooks import notify_problems
 from e2echeck.config.yaml_loaders import MAX_DEPTH
 from e2echeck.config.yaml_reader import PositionedReader
 
@@ -194,6 +195,7 @@ def _check_config_text(
         problems.extend(problems_from_validation_error(exc, document, reader, already))
     problems.extend(cross_field_problems(document, reader))
     problems.extend(location_problems(document, reader))
+    problems.extend(notify_problems(document, reader))
     problems = mask_problems(problems, interpolate, document)
     if config is None or any(p.severity == "error" for p in problems):
         return LoadResult(source, None, _sorted(problems))

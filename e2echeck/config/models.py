@@ -54,6 +54,13 @@ from e2echeck.config.types import (
     StatusSpec,
     WholeNumber,
 )
+from e2echeck.config.webhooks import (
+    DEFAULT_NOTIFY,
+    PAGERDUTY,
+    SINK_NAME_PATTERN,
+    SinkName,
+    WebhookConfig,
+)
 from e2echeck.redaction.names import NameRule, name_rule
 
 if TYPE_CHECKING:
@@ -259,6 +266,10 @@ class _Overridable(ConfigModel):
     success_threshold: WholeNumber | None = Field(
         default=None, ge=1, description="Consecutive passed runs before resolve (needs state)."
     )
+    notify: list[SinkName] | None = Field(
+        default=None,
+        description="Where alerts go: pagerduty and/or names under webhooks. Default: [pagerduty].",
+    )
 
 
 class Defaults(_Overridable):
@@ -286,6 +297,10 @@ class Defaults(_Overridable):
     headers: dict[str, str] = Field(
         default_factory=lambda: {"User-Agent": DEFAULT_USER_AGENT},
         description="Headers sent with every request (a check's headers override them).",
+    )
+    notify: list[SinkName] = Field(
+        default_factory=lambda: list(DEFAULT_NOTIFY),
+        description="Where alerts go: pagerduty and/or names under webhooks. Default: [pagerduty].",
     )
 
 
@@ -431,6 +446,11 @@ class Config(ConfigModel):
     version: Literal[1] = Field(description="The checks.yaml format version; must be 1.")
     defaults: Defaults = Field(default_factory=Defaults, description="Settings for every check.")
     pagerduty: PagerDutyConfig | None = Field(default=None, description="Alert delivery.")
+    webhooks: dict[str, WebhookConfig] = Field(
+        default_factory=dict,
+        json_schema_extra={"propertyNames": {"pattern": SINK_NAME_PATTERN}},
+        description="Named HTTP endpoints that receive alerts, for notify lists.",
+    )
     state: StateConfig | None = Field(
         default=None,
         description="Enables thresholds, change-only events and redelivery.",
@@ -500,6 +520,22 @@ class Config(ConfigModel):
                 d.success_threshold if check.success_threshold is None else check.success_threshold
             ),
             headers=merge_headers({"User-Agent": DEFAULT_USER_AGENT}, d.headers),
+        )
+
+    @property
+    def sink_names(self) -> list[str]:
+        """The names `notify` may use: pagerduty, then the webhooks'."""
+        return [PAGERDUTY, *self.webhooks]
+
+    def notify_for(self, check: Check) -> list[str]:
+        """The sinks the check's alerts go to: its own `notify`, else the defaults'."""
+        return list(self.defaults.notify if check.notify is None else check.notify)
+
+    def notifies_pagerduty(self, checks: list[Check] | None = None) -> bool:
+        """Whether any of `checks` (default: all) or the checker's own alerts page."""
+        chosen = self.checks if checks is None else checks
+        return PAGERDUTY in self.defaults.notify or any(
+            PAGERDUTY in self.notify_for(c) for c in chosen
         )
 
     def routing_key_for(self, check: Check) -> str | None:

@@ -2,9 +2,10 @@
 
 A value is a secret when it came from a secret reference, from an environment
 variable whose name looks sensitive (or is listed in `redact.env`), when it is
-a routing key, or when it sits in a sensitive position: a header, query
-parameter, form field or JSON key whose name looks sensitive. Everything else
-(base URLs from `${E2E_API_URL}`, paths, ids) prints in full.
+a routing key, a webhook's URL or signing secret, or when it sits in a
+sensitive position: a header, query parameter, form field or JSON key whose
+name looks sensitive. Everything else (base URLs from `${E2E_API_URL}`, paths,
+ids) prints in full.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from e2echeck.config._base import ConfigModel
 from e2echeck.redaction.names import NameRule
+from e2echeck.redaction.redactor import Redactor
 from e2echeck.redaction.scrub import add_secret, collect_sensitive
 
 if TYPE_CHECKING:
@@ -72,6 +74,10 @@ def config_secrets(
                 add_secret(found, value)
     if config.pagerduty and config.pagerduty.routing_key:
         found.add(config.pagerduty.routing_key)
+    for hook in config.webhooks.values():  # a webhook URL is as good as a routing key
+        found.add(hook.url)
+        if hook.secret:
+            found.add(hook.secret)
     _headers(config.defaults.headers, rule, found)
     if config.heartbeat:
         _query(config.heartbeat.url, rule, found)
@@ -81,6 +87,12 @@ def config_secrets(
         for request in [*check.steps] if check.steps else [check]:
             _request(request, rule, found)
     return frozenset(value for value in found if value)
+
+
+def config_redactor(config: Config) -> Redactor:
+    """The config's secrets and sensitive names (redact.names): what masks output
+    before a run has found secrets of its own."""
+    return Redactor(config.secrets, config.name_rule)
 
 
 def _templated(value: str) -> bool:
@@ -127,7 +139,6 @@ def mask_problems(
     from dataclasses import replace
 
     from e2echeck.redaction.names import name_rule
-    from e2echeck.redaction.redactor import Redactor
 
     section = document.get("redact") if isinstance(document, dict) else None
     names = section.get("env") if isinstance(section, dict) else None

@@ -1,16 +1,16 @@
-"""The Redactor: every output, log line, state file and event passes through it."""
+"""The Redactor: every output, log line, state file and event passes through it.
+
+Built from plain values (secret strings and a NameRule): the layers above build
+it from a config (`e2echeck.config.redact.config_redactor`) or a run
+(`e2echeck.runner.run_redactor`), so this package imports nothing above it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from e2echeck.redaction.names import MASK, NameRule, name_rule
 from e2echeck.redaction.scrub import scrub_pairs
-
-if TYPE_CHECKING:
-    from e2echeck.config.models import Config
-    from e2echeck.engine.results import RunResult
 
 
 class Redactor:
@@ -47,15 +47,3 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.data(item) for item in value]
         return value
-
-
-def config_redactor(config: Config) -> Redactor:
-    """The config's secrets and sensitive names (redact.names)."""
-    return Redactor(config.secrets, config.name_rule)
-
-
-def run_redactor(config: Config, run: RunResult | None = None) -> Redactor:
-    """The config's secrets plus those the run found (secret captures, tokens in
-    responses): everything the run outputs is masked with the whole set."""
-    redactor = config_redactor(config)
-    return redactor if run is None else redactor.with_secrets(run.secrets)

@@ -7,7 +7,8 @@ import sys
 import time
 
 from e2echeck.alerting import DeliveryPolicy, send_alerts
-from e2echeck.alerting.delivery import backoff, pagerduty_message
+from e2echeck.alerting.delivery import backoff
+from e2echeck.alerting.sinks.pagerduty import pagerduty_message
 from e2echeck.config import Config
 from e2echeck.engine.results import RunResult
 from tests.alerting.helpers import FAST, by_key, make_config, result, run_of, service
@@ -20,7 +21,7 @@ def _one_failure(url: str) -> tuple[Config, RunResult]:
 
 
 def test_eu_region_url_is_computed_never_sent() -> None:
-    from e2echeck.alerting import _client
+    from e2echeck.alerting.sinks.pagerduty import client as _client
 
     config = make_config("https://x.invalid/v2/enqueue", pagerduty={"events_url": None})
     assert config.pagerduty is not None

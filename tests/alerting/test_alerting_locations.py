@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from e2echeck.alerting.events import Event
 from e2echeck.alerting.locations import LocationsDoc
-from e2echeck.alerting.state import open_store
+from e2echeck.alerting.state import migrate_v1_event, open_store
 from tests.alerting.locations_helpers import (
     AP,
     EU,
@@ -263,7 +262,15 @@ def test_an_event_claimed_by_a_run_that_died_is_sent_again_after_max_age(
     store = open_store(shared_state)  # as a run that died after its first write leaves it
     state = store.load()
     body = {k: v for k, v in sent[0].items() if k != "routing_key"}
-    lost = Event("trigger", "api-health", "api-health", body)
+    lost = migrate_v1_event(  # the trigger as sent, back to the transition it came from
+        {
+            "action": "trigger",
+            "dedup_key": "api-health",
+            "check": "api-health",
+            "created_at": clock.now.isoformat(),
+            "body": body,
+        }
+    )
     state.alerts["api-health"].undelivered = [lost]
     doc = LocationsDoc.from_state(state)
     doc.claim([lost], "dead-run", EU, clock.now.isoformat())

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from e2echeck.alerting import send_alerts
-from e2echeck.alerting.events import Event
 from e2echeck.alerting.state import (
     FileStateStore,
     S3StateStore,
@@ -134,7 +133,7 @@ def test_pagerduty_down_keeps_the_event_and_the_next_run_delivers_it(
     assert down.undelivered == 1
     assert down.checks["a"].delivery.endswith("; kept for the next run")
     kept = _saved(state)["alerts"]["a"]["undelivered"]
-    assert [e["action"] for e in kept] == ["trigger"]
+    assert [(p["sink"], p["transition"]["action"]) for p in kept] == [("pagerduty", "trigger")]
     assert "routing_key" not in json.dumps(kept)
 
     fake_pd.always(None)
@@ -298,7 +297,13 @@ def test_state_round_trips_through_the_file(tmp_path: Path) -> None:
                     "state": "open",
                     "consecutive_failures": 2,
                     "undelivered": [
-                        Event("resolve", "a", "a", {"event_action": "resolve"}).to_json()
+                        {
+                            "action": "resolve",
+                            "dedup_key": "a",
+                            "check": "a",
+                            "created_at": "2026-11-27T10:05:00+00:00",
+                            "body": {"event_action": "resolve", "dedup_key": "a"},
+                        }
                     ],
                 }
             },

@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 WRITER = """
 import sys
 sys.path.insert(0, {root!r})
-from e2echeck.alerting.events import Event
+from e2echeck.alerting.sinks.base import Pending
 from e2echeck.alerting.state import AlertState, FileStateStore, State
+from e2echeck.alerting.transitions import Transition
 
 store = FileStateStore(sys.argv[1])
 version = int(sys.argv[2])
@@ -31,8 +32,8 @@ while True:
     alerts = {{
         f"check-{{i}}": AlertState(
             check=f"check-{{i}}", state="open", consecutive_failures=version,
-            undelivered=[Event("trigger", f"check-{{i}}", f"check-{{i}}",
-                               {{"event_action": "trigger", "payload": {{"summary": "x" * 300}}}})],
+            undelivered=[Pending("pagerduty", Transition("trigger", f"check-{{i}}",
+                                                         f"check-{{i}}", summary="x" * 300))],
         )
         for i in range(300)
     }}

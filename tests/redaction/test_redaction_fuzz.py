@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from e2echeck.alerting import send_alerts
 from e2echeck.engine import run_checks
-from e2echeck.redaction import SENSITIVE_WORDS, Redactor, name_rule, run_redactor
+from e2echeck.redaction import SENSITIVE_WORDS, Redactor, name_rule
 from e2echeck.report.json_report import render_json
 from e2echeck.report.junit import render_junit
 from e2echeck.report.text import render_text
+from e2echeck.runner import run_redactor
 from tests.support.configs import load_config
 from tests.support.servers import Reply, Request, TestServer, json_reply
 

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from e2echeck.config import Config
+from e2echeck.config.redact import config_redactor
 from e2echeck.engine import run_checks
-from e2echeck.redaction import SENSITIVE_WORDS, config_redactor, name_rule, run_redactor
+from e2echeck.redaction import SENSITIVE_WORDS, name_rule
 from e2echeck.report.text import render_text
+from e2echeck.runner import run_redactor
 from tests.config.helpers import Outcome
 from tests.support.cli import run_cli
 from tests.support.configs import load_config, write_config

@@ -1,6 +1,6 @@
 """The `pagerduty` package's EventsApiV2Client, reduced to one HTTP attempt per call.
 
-Imported only when events are actually delivered (`delivery.deliver`), so neither
+Imported only when events are actually delivered (`PagerDutySink.connect`), so neither
 `e2echeck --version` nor `--no-alert` loads pagerduty or httpx2.
 
 Why a subclass: `ApiClient.request` retries by itself, with `time.sleep` and no

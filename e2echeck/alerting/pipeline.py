@@ -1,0 +1,132 @@
+"""From a run's results to delivered transitions: observe, decide, send, record.
+
+    report = send_alerts(config, run, dry_run=False, redactor=redactor)
+
+The one entry point of alerting for a run, with or without `locations`: the
+state strategy (`strategies.py`) decides how the state is read, decided on and
+written; everything else (the run's redactor, maintenance, the stateless
+fallback, the sinks, delivery, the report) is here, once. It never raises for
+delivery or state problems: those end up in the report as undelivered events
+and warnings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+
+from e2echeck.alerting.decisions import Routes, decide_stateless
+from e2echeck.alerting.delivery import DeliveryPolicy, DeliveryResult, deliver
+from e2echeck.alerting.results import AlertReport, build_report
+from e2echeck.alerting.sinks.base import Pending, Sink
+from e2echeck.alerting.sinks.registry import configured_sinks
+from e2echeck.alerting.strategies import Context, Located, Plan, Single, Strategy
+from e2echeck.alerting.transitions import observe
+from e2echeck.config.models import Config
+from e2echeck.engine.results import RunResult
+from e2echeck.maintenance import MaintenanceOptions, apply_maintenance
+from e2echeck.redaction import Redactor
+
+
+def send_alerts(
+    config: Config,
+    run: RunResult,
+    *,
+    dry_run: bool,
+    redactor: Redactor | None = None,
+    state_path: str | None = None,
+    deadline: float | None = None,
+    policy: DeliveryPolicy | None = None,
+    maintenance: MaintenanceOptions | None = None,
+    location: str | None = None,
+) -> AlertReport:
+    """Decide, send and record this run's transitions. Never raises for
+    delivery or state problems: they are in the report (undelivered, warnings).
+
+    `redactor`: the run's (the runner builds one per run and passes it; a
+    library caller without one gets the config's and the run's secrets).
+    `dry_run` (--no-alert): decide and list the events, send nothing, leave the
+    state untouched. `state_path` overrides `state.path` (--state). `deadline`
+    is an absolute `time.monotonic()` value bounding every delivery attempt.
+    `maintenance`: the clock and --ignore-maintenance for windows and silences
+    (default: the real clock); checks in maintenance are marked in `run`.
+    `location`: where this run ran, for a config with `locations`; ignored without.
+    """
+    if redactor is None:
+        from e2echeck.config.redact import config_redactor
+
+        redactor = config_redactor(config).with_secrets(run.secrets)
+    context = Context(
+        config, run, redactor, maintenance or MaintenanceOptions(), Routes(config), dry_run
+    )
+    path = state_path or (config.state.path if config.state else None)
+    strategy: Strategy | None = None
+    if path and config.locations is not None and location:
+        strategy = Located(context, path, location)
+    elif path:
+        strategy = Single(context, path)
+    with contextlib.ExitStack() as held:
+        plan = strategy.plan(held) if strategy is not None else None
+        if plan is None:
+            plan = _stateless(context, strategy)
+        sinks = configured_sinks(config, redactor)
+        results = send(sinks, plan.outgoing, redactor, dry_run, deadline, policy, plan.warnings)
+        if strategy is not None and plan.stateful and not dry_run:
+            strategy.settle(plan, results)
+        report = build_report(
+            plan.decisions,
+            results,
+            {id(p) for p in plan.old},
+            dry_run,
+            plan.stateful,
+            plan.warnings,
+            sinks,
+        )
+    if strategy is not None:
+        strategy.finish(report, plan, results)
+    return report
+
+
+def _stateless(context: Context, strategy: Strategy | None) -> Plan:
+    """Every failure seen triggers, every pass resolves: no state, or it failed
+    (`strategy` then said why in a warning)."""
+    config, run = context.config, context.run
+    apply_maintenance(config, run, [], context.maintenance)
+    decisions = decide_stateless(
+        observe(config, run, context.redactor), context.send_resolve, context.redactor
+    )
+    warnings = strategy.warnings if strategy is not None else _threshold_warnings(config, run)
+    return Plan(decisions, [], context.route.pending(decisions), warnings=warnings)
+
+
+def send(
+    sinks: Mapping[str, Sink],
+    pending: list[Pending],
+    redactor: Redactor,
+    dry_run: bool,
+    deadline: float | None,
+    policy: DeliveryPolicy | None,
+    warnings: list[str],
+) -> list[DeliveryResult]:
+    """Deliver `pending`, each to its sink (with `dry_run`, send nothing and
+    report each as not delivered); every configured sink adds its warnings."""
+    for sink in sinks.values():
+        warnings.extend(sink.warnings())
+    if dry_run:
+        return [DeliveryResult(item, False, 0, None) for item in pending]
+    return deliver(pending, sinks, redactor=redactor, deadline=deadline, policy=policy)
+
+
+def _threshold_warnings(config: Config, run: RunResult) -> list[str]:
+    names = [
+        r.name
+        for r in run.results
+        if (s := config.settings_for(r.check)).failure_threshold > 1 or s.success_threshold > 1
+    ]
+    if not names:
+        return []
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return [
+        f"failure_threshold/success_threshold need state (state.path or --state); "
+        f"ignored for {shown}"
+    ]

@@ -1,0 +1,297 @@
+"""How a run reads, decides on and writes the alert state: alone, or as one
+location among several. The pipeline (pipeline.py) drives either the same way:
+
+    plan = strategy.plan(held)      # None: the state failed; decide without it
+    ... deliver plan.outgoing ...
+    strategy.settle(plan, results)  # record what was delivered
+    strategy.finish(report, plan, results)
+
+`Single`: a local state file stays locked from reading to saving (overlapping
+runs take turns instead of the last one overwriting the other's state); on S3
+the write is conditional and keeps silences set meanwhile.
+
+`Located` (a config with `locations`):
+1. In one conditional write of the shared state (`locking.transact`): record
+   this run's observations, decide every check from all locations' fresh
+   observations, watch the other locations, and record the transitions as
+   undelivered, "pending" by this location. A transition another location
+   already recorded is "no change" here: it is never sent twice.
+2. Deliver (outside any lock).
+3. Only when something was sent: a second conditional write marks it
+   delivered. A run with no transition reads once and writes once.
+When the shared state cannot be read or written, the location decides alone,
+as a run without state does (a failure it sees pages; the dedup key merges the
+locations' triggers into one incident): a page too many beats a silent outage.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from e2echeck._gc import gc_paused
+from e2echeck.alerting.decisions import Decision, Routes, decide_stateful, record
+from e2echeck.alerting.locations import (
+    WATCH_PREFIX,
+    LocationsDoc,
+    QuorumView,
+    known_keys,
+    located_observations,
+    own_observations,
+    watch_observations,
+)
+from e2echeck.alerting.locking import (
+    DEFAULT_CONFLICT_POLICY,
+    ConflictPolicy,
+    load_tagged,
+    locked,
+    save_keeping_silences,
+    transact,
+)
+from e2echeck.alerting.results import NOT_SENT_DRY_RUN, AlertReport
+from e2echeck.alerting.sinks.base import Pending
+from e2echeck.alerting.state import State, StateError, StateStore, now_iso, open_store
+from e2echeck.alerting.transitions import observe
+from e2echeck.config.models import Config
+from e2echeck.engine.results import RunResult
+from e2echeck.maintenance import MaintenanceOptions, apply_maintenance
+from e2echeck.redaction import Redactor
+from e2echeck.silences import active_silences
+
+if TYPE_CHECKING:
+    from e2echeck.alerting.delivery import DeliveryResult
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every step of one run's alerting shares."""
+
+    config: Config
+    run: RunResult
+    redactor: Redactor
+    maintenance: MaintenanceOptions
+    route: Routes
+    dry_run: bool
+
+    @property
+    def send_resolve(self) -> bool:
+        pd = self.config.pagerduty
+        return pd.send_resolve if pd else True
+
+
+@dataclass
+class Plan:
+    """The decisions of a run and what it owes the sinks."""
+
+    decisions: list[Decision]  # the ones the report shows
+    old: list[Pending] = field(default_factory=list)  # kept from earlier runs, due now
+    new: list[Pending] = field(default_factory=list)  # this run's transitions, per sink
+    warnings: list[str] = field(default_factory=list)
+    stateful: bool = False
+    views: dict[str, QuorumView] = field(default_factory=dict)  # with locations
+    silent: list[Decision] = field(default_factory=list)  # the watch on other locations
+
+    @property
+    def outgoing(self) -> list[Pending]:
+        return [*self.old, *self.new]
+
+
+class Strategy(Protocol):
+    warnings: list[str]  # why the state could not be used, when it could not
+
+    def plan(self, held: contextlib.ExitStack) -> Plan | None: ...
+
+    def settle(self, plan: Plan, results: list[DeliveryResult]) -> None: ...
+
+    def finish(self, report: AlertReport, plan: Plan, results: list[DeliveryResult]) -> None: ...
+
+
+class Single:
+    """One state for one run at a time."""
+
+    def __init__(self, context: Context, path: str) -> None:
+        self.context, self.path = context, path
+        self.warnings: list[str] = []
+        self.store: StateStore | None = None
+        self.state = State()
+        self.etag: str | None = None
+
+    def plan(self, held: contextlib.ExitStack) -> Plan | None:
+        c = self.context
+        try:
+            store = open_store(self.path)
+            if not c.dry_run:
+                held.enter_context(locked(store))
+            self.state, self.etag = load_tagged(store)
+        except StateError as exc:
+            self.warnings.append(
+                c.redactor.text(
+                    f"state {self.path}: {exc}; running without state this run (every check "
+                    "sends its event, thresholds do not apply); fix or delete the file"
+                )
+            )
+            return None
+        self.store = store
+        state = self.state
+        held_keys = apply_maintenance(c.config, c.run, state.silences, c.maintenance)
+        state.silences = active_silences(state.silences, c.maintenance.instant())
+        observations = observe(c.config, c.run, c.redactor)
+        decisions, old, new = decide_stateful(
+            c.config, observations, state, c.send_resolve, c.redactor, c.route, held_keys
+        )
+        return Plan(decisions, old, new, self.warnings, stateful=True)
+
+    def settle(self, plan: Plan, results: list[DeliveryResult]) -> None:
+        c = self.context
+        assert self.store is not None
+        delivered = [r.item for r in results if r.delivered]
+        record(self.state, delivered, c.config, plan.warnings, c.redactor)
+        try:
+            save_keeping_silences(self.store, self.state, self.etag)
+        except StateError as exc:
+            plan.warnings.append(
+                c.redactor.text(
+                    f"state {self.path}: {exc}; this run's alert state and undelivered "
+                    "events are not saved"
+                )
+            )
+
+    def finish(self, report: AlertReport, plan: Plan, results: list[DeliveryResult]) -> None:
+        return None
+
+
+class Located:
+    """One location among several, deciding together through the shared state."""
+
+    def __init__(
+        self,
+        context: Context,
+        path: str,
+        location: str,
+        conflicts: ConflictPolicy = DEFAULT_CONFLICT_POLICY,
+    ) -> None:
+        from e2echeck.alerting import locations
+
+        self.context, self.path, self.location = context, path, location
+        self.conflicts = conflicts
+        self.warnings: list[str] = []
+        self.store: StateStore | None = None
+        self.run_id = uuid.uuid4().hex
+        self.now = locations.clock()
+
+    def plan(self, held: contextlib.ExitStack) -> Plan | None:
+        c = self.context
+
+        def decide(state: State) -> Plan:
+            return plan_run(c, state, self.location, self.now, self.run_id)
+
+        try:
+            store = open_store(self.path)
+            with gc_paused():
+                plan = (
+                    decide(store.load()) if c.dry_run else transact(store, decide, self.conflicts)
+                )
+        except StateError as exc:
+            self.warnings.append(
+                c.redactor.text(
+                    f"state {self.path}: {exc}; deciding alone this run (the other locations' "
+                    "observations are unknown: every failure seen here sends its event)"
+                )
+            )
+            return None
+        self.store = store
+        return plan
+
+    def settle(self, plan: Plan, results: list[DeliveryResult]) -> None:
+        if self.store is None or not plan.outgoing:
+            return
+        delivered = {_identity(r.item) for r in results if r.delivered}
+        try:
+            transact(
+                self.store,
+                lambda state: _mark_delivered(state, delivered, self.run_id),
+                self.conflicts,
+            )
+        except StateError as exc:
+            plan.warnings.append(
+                self.context.redactor.text(
+                    f"state {self.path}: {exc}; the events sent this run may be sent again"
+                )
+            )
+
+    def finish(self, report: AlertReport, plan: Plan, results: list[DeliveryResult]) -> None:
+        report.location = self.location
+        for name, view in plan.views.items():
+            if name in report.checks:
+                report.checks[name] = replace(report.checks[name], locations=view.to_json())
+        by_transition: dict[int, list[DeliveryResult]] = {}
+        for r in results:
+            by_transition.setdefault(id(r.transition), []).append(r)
+        for decision in plan.silent:
+            mine = by_transition.get(id(decision.transition), []) if decision.transition else []
+            status = decision.note
+            if mine:
+                result = next((r for r in mine if not r.delivered), mine[0])
+                status = "delivered" if result.delivered else f"failed: {result.error}"
+                status = NOT_SENT_DRY_RUN if self.context.dry_run else status
+            report.silent[decision.observation.name] = f"{decision.action}, {status}"
+
+
+def plan_run(context: Context, state: State, location: str, now: datetime, run_id: str) -> Plan:
+    """Record this run's observations in `state` and decide every alert from
+    all locations' (no I/O: `transact` may run it again on a newer state).
+
+    Maintenance windows and the shared silences apply as without locations: a
+    check in maintenance here is held (every location reads the same windows
+    and silences), its observation still recorded as what it was."""
+    config, run, redactor = context.config, context.run, context.redactor
+    settings = config.locations
+    assert settings is not None
+    maintenance = context.maintenance
+    in_maintenance = apply_maintenance(config, run, state.silences, maintenance)
+    state.silences = active_silences(state.silences, maintenance.instant())
+    observations = observe(config, run, redactor)
+    stamp = now.isoformat()
+    own = own_observations(run, redactor, stamp)
+    doc = LocationsDoc.from_state(state)
+    doc.record(location, own, stamp, config)
+    open_keys = frozenset(k for k, alert in state.alerts.items() if alert.state == "open")
+    found, views = located_observations(
+        config, observations, doc, location, now, redactor, open_keys, in_maintenance
+    )
+    watch = watch_observations(config, doc, state, location, now, redactor)
+    decisions, old, new = decide_stateful(
+        config,
+        [*found, *watch],
+        state,
+        context.send_resolve,
+        redactor,
+        context.route,
+        in_maintenance,
+    )
+    claimed = doc.claimed_by_others(run_id, now, settings.max_age)
+    old = [p for p in old if (p.transition.dedup_key, p.transition.created_at) not in claimed]
+    shown = [d for d in decisions if not d.observation.name.startswith(WATCH_PREFIX)]
+    silent = [d for d in decisions if d.observation.name.startswith(WATCH_PREFIX)]
+    plan = Plan(shown, old, new, stateful=True, views=views, silent=silent)
+    record(state, [], config, plan.warnings, redactor, also_known=known_keys(settings))
+    doc.claim(plan.outgoing, run_id, location, stamp)
+    doc.store(state)
+    return plan
+
+
+def _identity(pending: Pending) -> tuple[str, str, str, str]:
+    t = pending.transition
+    return pending.sink, t.dedup_key, t.created_at, t.action
+
+
+def _mark_delivered(state: State, delivered: set[tuple[str, str, str, str]], run_id: str) -> None:
+    for alert in state.alerts.values():
+        alert.undelivered = [p for p in alert.undelivered if _identity(p) not in delivered]
+    doc = LocationsDoc.from_state(state)
+    doc.release(run_id)
+    doc.store(state)
+    state.updated_at = now_iso()
