@@ -1,8 +1,8 @@
 """The Redactor: every output, log line, state file and event passes through it.
 
 Built from plain values (secret strings and a NameRule): the layers above build
-it from a config (`e2echeck.config.redact.config_redactor`) or a run
-(`e2echeck.runner.run_redactor`), so this package imports nothing above it."""
+it from a config (`e2echeck.config.redact.config_redactor`), and the runner adds
+the secrets a run found: this package imports nothing above it."""
 
 from __future__ import annotations
 

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from e2echeck.alerting import send_alerts
+from e2echeck.config.redact import config_redactor
 from e2echeck.engine import run_checks
 from e2echeck.redaction import SENSITIVE_WORDS, Redactor, name_rule
 from e2echeck.report.json_report import render_json
 from e2echeck.report.junit import render_junit
 from e2echeck.report.text import render_text
-from e2echeck.runner import run_redactor
 from tests.support.configs import load_config
 from tests.support.servers import Reply, Request, TestServer, json_reply
 
@@ -139,7 +139,7 @@ def test_no_sensitive_position_leaks(echo: Any, position: str, name: str, secret
     run = run_checks(config)
 
     assert not run.results[0].ok
-    redactor = run_redactor(config, run)
+    redactor = config_redactor(config).with_secrets(run.secrets)
     alerts = send_alerts(config, run, dry_run=True)
     outputs = {
         "text": render_text(run, redactor=redactor, verbosity=2),

@@ -14,7 +14,6 @@ from e2echeck.config.redact import config_redactor
 from e2echeck.engine import run_checks
 from e2echeck.redaction import SENSITIVE_WORDS, name_rule
 from e2echeck.report.text import render_text
-from e2echeck.runner import run_redactor
 from tests.config.helpers import Outcome
 from tests.support.cli import run_cli
 from tests.support.configs import load_config, write_config
@@ -170,7 +169,7 @@ def test_captured_values_are_secret_when_marked_or_named_so(
         )
         run = run_checks(config)
         base = server.base_url
-    shown = render_text(run, redactor=run_redactor(config, run), verbosity=1)
+    shown = render_text(run, redactor=_run_redactor(config, run), verbosity=1)
     assert not run.results[0].ok, shown
     assert run.results[0].failed_step == "use", shown
     assert (value not in shown) is secret, shown
@@ -232,10 +231,10 @@ def test_protocol_words_and_numbers_do_not_become_secrets() -> None:
             defaults={"retries": 0},
         )
         run = run_checks(config)
-    shown = render_text(run, redactor=run_redactor(config, run), verbosity=2)
+    shown = render_text(run, redactor=_run_redactor(config, run), verbosity=2)
     assert "$.note was 'ttl 3600, ok true'" in shown, shown
     assert '"token_ttl": "***"' in shown  # masked in its position
-    assert "sess-abc-123" not in run_redactor(config, run).text("sess-abc-123")
+    assert "sess-abc-123" not in _run_redactor(config, run).text("sess-abc-123")
 
 
 def test_metrics_labels_are_masked(tmp_path: Path) -> None:
@@ -288,3 +287,8 @@ def test_config_errors_quote_no_secret(validate: Callable[..., Outcome]) -> None
     assert "tok-123456789" not in text and "listed-42424" not in text
     assert "got '***'" in text
     assert "plain-9191" in text  # not a secret: the mistake is shown as it is
+
+
+def _run_redactor(config: Config, run: Any) -> Any:
+    """The run's redactor, as the runner builds it."""
+    return config_redactor(config).with_secrets(run.secrets)
