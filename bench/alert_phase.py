@@ -73,14 +73,17 @@ def product(enqueue_url: str, count: int) -> dict[str, Any]:
 
 def floor(enqueue_url: str, count: int) -> dict[str, Any]:
     from e2echeck.alerting import DeliveryPolicy
-    from e2echeck.alerting.events import observe
+    from e2echeck.alerting.sinks.pagerduty import PagerDutySink
+    from e2echeck.alerting.transitions import observe
     from e2echeck.redaction import Redactor
 
     config = _config(enqueue_url, count)
     run = _failed_run(config)
+    redactor = Redactor(config.secrets)
+    sink = PagerDutySink(config, redactor)
     bodies = [
-        {"routing_key": ROUTING_KEY, **o.trigger.body}
-        for o in observe(config, run, Redactor(config.secrets))
+        {"routing_key": ROUTING_KEY, **sink.body(o.trigger)}
+        for o in observe(config, run, redactor)
         if o.trigger is not None
     ]
     workers = min(DeliveryPolicy().max_workers, count)

@@ -63,8 +63,10 @@ def _run(config: Any, now: datetime) -> Any:
 
 def main(argv: list[str]) -> int:
     from e2echeck._gc import gc_paused
-    from e2echeck.alerting.located_dispatch import _mark_delivered, plan_run
+    from e2echeck.alerting.decisions import Routes
     from e2echeck.alerting.state import State
+    from e2echeck.alerting.strategies import Context, identity, mark_delivered, plan_run
+    from e2echeck.maintenance import MaintenanceOptions
     from e2echeck.redaction import Redactor
 
     checks, count, rounds = int(argv[0]), int(argv[1]), int(argv[2])
@@ -73,18 +75,18 @@ def main(argv: list[str]) -> int:
     redactor = Redactor(config.secrets)
     now = datetime.now(UTC)
     run = _run(config, now)
+    context = Context(config, run, redactor, MaintenanceOptions(), Routes(config), False)
     state = State()
     for name in names:  # every location reports once; its events are delivered
-        plan = plan_run(config, state, run, name, now, name, redactor)
-        sent = {(e.dedup_key, e.created_at, e.action) for e in plan.outgoing}
-        _mark_delivered(state, sent, name)
+        plan = plan_run(context, state, name, now, name)
+        mark_delivered(state, {identity(p) for p in plan.outgoing}, name)
     raw = state.encode()
     seconds = []
     for _ in range(rounds):
         started = time.process_time()  # CPU time: the machine may be shared
-        with gc_paused():  # as a run does (located_dispatch)
+        with gc_paused():  # as a run does (alerting.strategies.Located)
             again = State.decode(raw)
-            plan_run(config, again, run, names[-1], now, "bench", redactor)
+            plan_run(context, again, names[-1], now, "bench")
             again.encode()
         seconds.append(time.process_time() - started)
     print(json.dumps({"state_bytes": len(raw), "seconds": seconds}))

@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from e2echeck._gc import gc_paused
+from e2echeck.alerting import locations
 from e2echeck.alerting.decisions import Decision, Routes, decide_stateful, record
 from e2echeck.alerting.locations import (
     WATCH_PREFIX,
@@ -173,14 +174,12 @@ class Located:
         location: str,
         conflicts: ConflictPolicy = DEFAULT_CONFLICT_POLICY,
     ) -> None:
-        from e2echeck.alerting import locations
-
         self.context, self.path, self.location = context, path, location
         self.conflicts = conflicts
         self.warnings: list[str] = []
         self.store: StateStore | None = None
         self.run_id = uuid.uuid4().hex
-        self.now = locations.clock()
+        self.now = locations.clock()  # the module's: tests replace it
 
     def plan(self, held: contextlib.ExitStack) -> Plan | None:
         c = self.context
@@ -208,11 +207,11 @@ class Located:
     def settle(self, plan: Plan, results: list[DeliveryResult]) -> None:
         if self.store is None or not plan.outgoing:
             return
-        delivered = {_identity(r.item) for r in results if r.delivered}
+        delivered = {identity(r.item) for r in results if r.delivered}
         try:
             transact(
                 self.store,
-                lambda state: _mark_delivered(state, delivered, self.run_id),
+                lambda state: mark_delivered(state, delivered, self.run_id),
                 self.conflicts,
             )
         except StateError as exc:
@@ -283,14 +282,16 @@ def plan_run(context: Context, state: State, location: str, now: datetime, run_i
     return plan
 
 
-def _identity(pending: Pending) -> tuple[str, str, str, str]:
+def identity(pending: Pending) -> tuple[str, str, str, str]:
+    """What names a pending transition across re-reads of the shared state."""
     t = pending.transition
     return pending.sink, t.dedup_key, t.created_at, t.action
 
 
-def _mark_delivered(state: State, delivered: set[tuple[str, str, str, str]], run_id: str) -> None:
+def mark_delivered(state: State, delivered: set[tuple[str, str, str, str]], run_id: str) -> None:
+    """Drop the delivered transitions (by `identity`) and the run's claims."""
     for alert in state.alerts.values():
-        alert.undelivered = [p for p in alert.undelivered if _identity(p) not in delivered]
+        alert.undelivered = [p for p in alert.undelivered if identity(p) not in delivered]
     doc = LocationsDoc.from_state(state)
     doc.release(run_id)
     doc.store(state)

@@ -56,7 +56,10 @@ class WebhookConfig(ConfigModel):
     def _valid_url(cls, value: str, info: ValidationInfo) -> str:
         from e2echeck.config.models import _check_url
 
-        return _check_url(value, info)
+        try:
+            return _check_url(value, info)
+        except ValueError:  # without the value: a webhook URL is a secret
+            raise ValueError("expected an absolute http:// or https:// URL") from None
 
 
 def notify_problems(document: object, reader: PositionedReader) -> Iterator[Problem]:

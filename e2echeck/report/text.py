@@ -183,11 +183,12 @@ def render_alerts(report: AlertReport, *, verbosity: int = 0) -> str:
     if report.dry_run:
         count = len(report.events)
         lines.append(f"would send {count} event{'s' if count != 1 else ''} (--no-alert):")
-        for event in report.events:
+        for delivery, event in zip(report.deliveries, report.events, strict=True):
             payload = event.get("payload") or {}
             summary = payload.get("summary", "")
+            where = "" if delivery.sink == "pagerduty" else f"  (to {delivery.sink})"
             lines.append(
-                f"  {event.get('event_action', '?'):8} {event.get('dedup_key', '')}"
+                f"  {delivery.action:8} {event.get('dedup_key', delivery.dedup_key)}{where}"
                 + (f"  [{payload.get('severity')}] {summary}" if summary else "")
             )
             if verbosity > 0:
