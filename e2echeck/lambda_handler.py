@@ -121,8 +121,8 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     # The run's own secrets (secret captures, tokens in responses) join the config's.
     redactor = loaded.redactor.with_secrets(outcome.run.secrets)
     summary = summarize(outcome, loaded.config, redactor)
-    for document in emf_documents(outcome.run, shown.get("location")):
-        _emit(redactor.data(document))
+    for document in emf_documents(outcome.run, shown.get("location"), redactor=redactor):
+        _emit(document)
     _emit(
         {
             "type": "summary",
