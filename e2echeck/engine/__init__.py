@@ -13,6 +13,7 @@ import ssl
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from e2echeck.defaults import DEFAULT_CONCURRENCY
 from e2echeck.engine.results import CheckResult, Outcome, RunResult, RunTiming
 from e2echeck.kinds.base import BODY_LIMIT
 
@@ -24,7 +25,7 @@ async def arun_checks(
     config: Config,
     *,
     checks: Sequence[Check] | None = None,
-    concurrency: int = 50,
+    concurrency: int = DEFAULT_CONCURRENCY,
     deadline: float | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
     ssl_context: ssl.SSLContext | None = None,
@@ -62,7 +63,7 @@ def run_checks(
     config: Config,
     *,
     checks: Sequence[Check] | None = None,
-    concurrency: int = 50,
+    concurrency: int = DEFAULT_CONCURRENCY,
     deadline: float | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
     ssl_context: ssl.SSLContext | None = None,

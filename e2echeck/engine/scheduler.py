@@ -19,6 +19,7 @@ from typing import Any
 
 from e2echeck.config.models import Check, Config
 from e2echeck.config.types import format_duration
+from e2echeck.defaults import DEFAULT_CONCURRENCY
 from e2echeck.engine.pacing import (
     DISTORTING_SHARE,
     AdaptiveLimiter,
@@ -320,7 +321,7 @@ async def arun_checks(
     config: Config,
     *,
     checks: Sequence[Check] | None = None,
-    concurrency: int = 50,
+    concurrency: int = DEFAULT_CONCURRENCY,
     deadline: float | None = None,
     on_result: OnResult | None = None,
     ssl_context: ssl.SSLContext | None = None,
