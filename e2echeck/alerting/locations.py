@@ -20,7 +20,7 @@ died before it could say how delivery went).
 
 Outcomes are "ok", "failed" and "unknown" (the location was cut off). Reasons
 are redacted before they are stored. Nothing here reads a file or sends
-anything; `located_dispatch` drives it.
+anything; `strategies.Located` drives it.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ from e2echeck.redaction import Redactor
 SECTION = "locations"
 WATCH_PREFIX = "e2echeck-location-"
 MAX_REASON = 300
-ObservedOutcome = Literal["ok", "failed", "unknown"]
 QuorumDecision = Literal["fail", "pass", "undecided", "held"]
 
 

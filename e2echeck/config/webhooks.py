@@ -22,6 +22,7 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 from e2echeck.config._base import ConfigModel
 from e2echeck.config._suggest import did_you_mean
 from e2echeck.config.types import AlsoAsText
+from e2echeck.config.urls import check_url
 
 if TYPE_CHECKING:
     from e2echeck.config.problems import Problem
@@ -54,10 +55,8 @@ class WebhookConfig(ConfigModel):
     @field_validator("url")
     @classmethod
     def _valid_url(cls, value: str, info: ValidationInfo) -> str:
-        from e2echeck.config.models import _check_url
-
         try:
-            return _check_url(value, info)
+            return check_url(value, info)
         except ValueError:  # without the value: a webhook URL is a secret
             raise ValueError("expected an absolute http:// or https:// URL") from None
 
