@@ -412,7 +412,16 @@ def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None
     show_default=True,
     help="The Lambda function's architecture.",
 )
-def package(config: str | None, output: str, python_version: str, arch: str) -> None:
+@click.option(
+    "--constraints",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="Pin the bundled dependencies to this pip requirements file's `name==version` "
+    "lines (e.g. requirements/ci.txt) instead of the versions installed beside e2echeck.",
+)
+def package(
+    config: str | None, output: str, python_version: str, arch: str, constraints: str | None
+) -> None:
     """Build the AWS Lambda zip: the package, its dependencies for the target
     Python and architecture, and CONFIG as checks.yaml at the root."""
     from e2echeck.packaging import PackagingError, build_lambda_zip
@@ -420,7 +429,9 @@ def package(config: str | None, output: str, python_version: str, arch: str) -> 
     config_path = _config_path(config)
     click.echo(f"building the Lambda zip for Python {python_version} on {arch}...", err=True)
     try:
-        info = build_lambda_zip(config_path, Path(output), python_version, arch)
+        info = build_lambda_zip(
+            config_path, Path(output), python_version, arch, constraints=constraints
+        )
     except ConfigError as exc:
         fail_with_config_errors(exc.problems)
     except PackagingError as exc:
@@ -429,6 +440,8 @@ def package(config: str | None, output: str, python_version: str, arch: str) -> 
     click.echo(f"zip:     {info.path}")
     click.echo(f"size:    {info.size_bytes} bytes ({info.size_bytes / 1_048_576:.1f} MiB)")
     click.echo(f"handler: {info.handler}")
+    click.echo(f"pinned:  {len(info.packages)} packages, to {info.pins_source}")
+    click.echo(f"manifest: {info.manifest} in the zip, logged by the handler at each cold start")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,10 +5,15 @@ command compiles every extra, and the newest-releases job stays out of CI's way.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -124,3 +129,36 @@ def test_the_newest_releases_job_ignores_the_lock_and_ci_ignores_it() -> None:
     for check in ("ruff check", "ruff format --check", "mypy e2echeck", 'pytest -m "not slow"'):
         assert check in script, check
     assert "newest" not in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+# -- what the wheel ships ----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_package_and_no_tooling(tmp_path: Path) -> None:
+    """pip builds the wheel (setuptools from the registry, in isolation) from a copy
+    of the sources, so the work tree gets no build/ or egg-info."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copyfile(ROOT / name, source / name)
+    shutil.copytree(
+        ROOT / "e2echeck", source / "e2echeck", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(ROOT / "docs", source / "docs")  # present, and still not shipped
+    completed = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), "."],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    (wheel,) = tmp_path.glob("e2echeck-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert "e2echeck/lambda_handler.py" in names
+    tops = {name.split("/")[0] for name in names}
+    assert tops == {"e2echeck", next(t for t in tops if t.endswith(".dist-info"))}, tops
+    assert not [name for name in names if "docgen" in name or name.startswith("docs/")]
