@@ -13,9 +13,12 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 RUN python -m venv /opt/e2echeck
 COPY pyproject.toml README.md ./
+COPY requirements/ci.txt ./requirements/ci.txt
 COPY e2echeck ./e2echeck
-# The project and its runtime dependencies only (no test tools, no boto3).
-RUN /opt/e2echeck/bin/pip install --no-cache-dir . \
+# The project with the aws extra (${ssm:...} and ${secretsmanager:...} references, s3://
+# config and state) and the metrics extra (run --metrics), at the lock's versions; no
+# test tools.
+RUN /opt/e2echeck/bin/pip install --no-cache-dir -c requirements/ci.txt '.[aws,metrics]' \
     && /opt/e2echeck/bin/pip uninstall --yes pip setuptools wheel
 
 

@@ -33,6 +33,7 @@ def _cfn_lint(*parameters: str) -> subprocess.CompletedProcess[str]:
             "AlarmEmail=ops@example.com",
             "AlarmEndpoint=https://events.pagerduty.com/integration/0123/enqueue",
             "ScheduleMinutes=10",
+            "ReserveConcurrency=false",
         ),
         (f"RoutingKeyParameter={SECRET_ARN}", "AlarmEmail=ops@example.com"),
         (  # one of several regions sharing a state bucket in another region
@@ -58,6 +59,17 @@ def test_every_alarm_targets_the_topic() -> None:
         assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
         assert properties["OKActions"] == [{"Ref": "AlarmTopic"}], name
     assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    # Encrypted with a key whose policy lets CloudWatch publish (the AWS managed
+    # key's policy does not, and alarms would be dropped).
+    assert resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "AlarmTopicKey"}
+    key = resources["AlarmTopicKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    cloudwatch = [
+        s
+        for s in key["KeyPolicy"]["Statement"]
+        if s["Principal"].get("Service") == "cloudwatch.amazonaws.com"
+    ]
+    assert cloudwatch and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(cloudwatch[0]["Action"])
     outputs = load_template()["Outputs"]
     assert outputs["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
 

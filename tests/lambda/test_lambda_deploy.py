@@ -28,7 +28,8 @@ def test_template_contract() -> None:
     resources = template["Resources"]
 
     assert parameters["RoutingKey"]["NoEcho"] is True
-    assert parameters["Schedule"]["Default"] == "rate(5 minutes)"
+    assert "Schedule" not in parameters  # one setting: ScheduleMinutes
+    assert parameters["ScheduleMinutes"]["Default"] == "5"
 
     function = resources["Function"]["Properties"]
     assert function["Handler"] == "e2echeck.lambda_handler.handler"
@@ -41,7 +42,21 @@ def test_template_contract() -> None:
     assert env["PAGERDUTY_ROUTING_KEY"]["Fn::If"][2] == {"Ref": "RoutingKey"}
 
     rule = resources["ScheduleRule"]["Properties"]
-    assert rule["ScheduleExpression"] == {"Ref": "Schedule"}
+    assert rule["ScheduleExpression"] == {
+        "Fn::FindInMap": ["SchedulePeriods", {"Ref": "ScheduleMinutes"}, "Expression"]
+    }
+    expressions = {m: v["Expression"] for m, v in template["Mappings"]["SchedulePeriods"].items()}
+    assert expressions["5"] == "rate(5 minutes)"
+    for minutes, expression in expressions.items():  # EventBridge wants "1 minute", "1 hour"
+        value, unit = expression.removeprefix("rate(").removesuffix(")").split()
+        seconds = int(value) * {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600}[unit]
+        assert seconds == int(minutes) * 60 and (int(value) == 1) == (not unit.endswith("s"))
+
+    # One run at a time, unless the account cannot reserve any concurrency.
+    assert function["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["ReservesConcurrency", 1, {"Ref": "AWS::NoValue"}]
+    }
+    assert parameters["ReserveConcurrency"]["Default"] == "true"
     assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["Function", "Arn"]}
     permission = resources["InvokePermission"]["Properties"]
     assert permission["Principal"] == "events.amazonaws.com"
@@ -104,3 +119,7 @@ def test_dockerfile_contract() -> None:
     assert 'CMD ["run", "/config/checks.yaml"]' in lines
     ignore = (ROOT / ".dockerignore").read_text().splitlines()
     assert "*" in ignore  # an allow-list: only what the build copies
+    # The extras that references, S3 and --metrics need, at the lock's versions.
+    installs = [line for line in lines if "pip install" in line]
+    assert len(installs) == 1 and "-c requirements/ci.txt '.[aws,metrics]'" in installs[0]
+    assert "!requirements/ci.txt" in ignore
