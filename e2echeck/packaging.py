@@ -60,7 +60,7 @@ class Pins:
     """The versions the zip's dependencies are held to, and where they came from."""
 
     versions: dict[str, str]  # canonical name -> version
-    source: str  # for people: "the environment of /usr/bin/python3", "requirements/ci.txt"
+    source: str  # for people: "the versions installed beside e2echeck (/usr/bin/python3)"
 
 
 @dataclass(frozen=True)
@@ -114,13 +114,12 @@ def build_lambda_zip(
     deps = list(runtime_requirements() if requirements is None else requirements)
     if requirements is None:
         deps += [d for d in ALWAYS_BUNDLED if not any(_named(r, d) for r in deps)]
-    pins = (
-        constraint_pins(constraints, deps)
-        if constraints is not None
-        else installed_pins(deps)
-        if requirements is None
-        else Pins({}, "none (explicit requirements)")
-    )
+    if constraints is not None:
+        pins = constraint_pins(constraints, deps)
+    elif requirements is None:
+        pins = installed_pins(deps)
+    else:
+        pins = Pins({}, "nothing (explicit requirements)")
     output_path = Path(output)
     output_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="e2echeck-package-") as tmp:
@@ -253,8 +252,8 @@ def constraint_pins(path: str | os.PathLike[str], requirements: Sequence[str]) -
     versions: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split(" #", 1)[0].split(";", 1)[0].strip()
-        if not line or line.startswith(("#", "-")):
-            continue
+        if not line or line.startswith(("#", "-")) or _named(line, "e2echeck"):
+            continue  # e2echeck itself is copied from its source (`pip freeze` names it)
         match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*(\S+)", line)
         if match is None:
             raise ConstraintsError(

@@ -116,6 +116,7 @@ def test_pins_from_a_constraints_file(tmp_path: Path) -> None:
         + "\n".join(lines)
         + "\nhttpx2[http2]==2.0 ; python_version >= '3.11'  # via e2echeck\n"
         "pagerduty==7.0\npython_jsonpath==2.0\ntzdata==2024.1\n    # via e2echeck\n"
+        "e2echeck @ file:///src/e2echeck\n"  # as `pip freeze` names it: its source is copied
     )
     pins = constraint_pins(constraints, RUNTIME)
     assert pins.versions == {
