@@ -56,6 +56,13 @@ class StateError(E2ECheckError):
     exit_code = exit_codes.CONFIG_ERROR
 
 
+class UsageError(E2ECheckError):
+    """A bad value on the command line (`--deadline`, `--for`, ...), a file it
+    names that cannot be written, or a command its arguments do not allow."""
+
+    exit_code = exit_codes.CONFIG_ERROR
+
+
 class PackagingError(E2ECheckError):
     """The Lambda zip could not be built (pip failed, bad arguments, ...)."""
 
@@ -80,7 +87,8 @@ class UndeliveredEventsError(E2ECheckError, RuntimeError):
 
 def exit_code_for(error: BaseException) -> int:
     """The exit code of the CLI for `error`: each e2echeck error carries its own;
-    anything else is an internal error, reported as a failed command."""
+    anything else is an internal error, reported as a failed command. The CLI's
+    error boundary (`e2echeck.cli.boundary`) is its one caller at run time."""
     if isinstance(error, E2ECheckError):
         return error.exit_code
     return exit_codes.FAILED
@@ -95,5 +103,6 @@ __all__ = [
     "SelectionError",
     "StateError",
     "UndeliveredEventsError",
+    "UsageError",
     "exit_code_for",
 ]

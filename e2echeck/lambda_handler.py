@@ -1,7 +1,7 @@
 """The AWS Lambda entry point: `e2echeck.lambda_handler.handler`.
 
-The same run as `e2echeck run` (e2echeck.runner.execute: engine, alerting,
-heartbeat), driven by an EventBridge schedule.
+The same run as `e2echeck run` (e2echeck.runner.prepare, then execute: engine,
+alerting, heartbeat), driven by an EventBridge schedule.
 
 - Config: the event's `config` (a path, relative to the zip root, or an
   `s3://bucket/key` URL fetched with the runtime's boto3), else
@@ -57,10 +57,10 @@ from e2echeck.engine.results import CheckResult
 from e2echeck.errors import UndeliveredEventsError as UndeliveredEventsError
 from e2echeck.lambda_targets import MANIFEST_NAME
 from e2echeck.metrics.emf import emf_documents
-from e2echeck.redaction import Redactor, config_redactor
+from e2echeck.redaction import Redactor
 from e2echeck.report import NO_ACTION, alert_of
 from e2echeck.report.json_report import build_json, check_document
-from e2echeck.runner import RunOptions, RunOutcome, execute, run_location
+from e2echeck.runner import RunOptions, RunOutcome, prepare
 
 # The zip's root: `checks.yaml` sits next to the `e2echeck` package.
 BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "checks.yaml"
@@ -92,7 +92,6 @@ class LambdaContext(Protocol):
 @dataclass(frozen=True)
 class _Loaded:
     config: Config
-    redactor: Redactor
     expires_at: float | None = None  # clock() value; None: no secret references
 
 
@@ -110,24 +109,23 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     event = event if isinstance(event, Mapping) else {}
     source = config_source(event)
     loaded = _load(source)
-    location = run_location(loaded.config, _string(event, "location"))
-    shown = {"location": location} if loaded.config.locations is not None else {}
-    options = RunOptions(
-        only=_strings(event, "only"),
-        tags=_strings(event, "tags"),
-        deadline=run_deadline(context),
-        delivery_deadline=delivery_deadline(context),
-        state_path=_state_path(loaded.config),
-        ignore_maintenance=event.get("ignore_maintenance") is True,
-        location=location,
-    )
-    outcome = execute(
+    prepared = prepare(
         loaded.config,
-        options,
-        on_result=lambda result: _log_check(result, loaded.redactor, shown),
+        RunOptions(
+            only=_strings(event, "only"),
+            tags=_strings(event, "tags"),
+            deadline=run_deadline(context),
+            delivery_deadline=delivery_deadline(context),
+            state_path=state_path_for(loaded.config),
+            ignore_maintenance=event.get("ignore_maintenance") is True,
+            location=_string(event, "location"),
+        ),
     )
-    # The run's own secrets (secret captures, tokens in responses) join the config's.
-    redactor = loaded.redactor.with_secrets(outcome.run.secrets)
+    shown = {"location": prepared.location} if loaded.config.locations is not None else {}
+    outcome = prepared.execute(
+        on_result=lambda result: _log_check(result, prepared.redactor, shown),
+    )
+    redactor = outcome.redactor
     summary = summarize(outcome, loaded.config, redactor)
     for document in emf_documents(outcome.run, shown.get("location")):
         _emit(redactor.data(document))
@@ -211,7 +209,7 @@ def _load(source: str) -> _Loaded:
             with resolving() as references:
                 config = _read_config(source)
             expires_at = clock() + SECRETS_TTL_S if references.references else None
-            loaded = _Loaded(config, config_redactor(config), expires_at)
+            loaded = _Loaded(config, expires_at)
             _CACHE[source] = loaded
         return loaded
 
@@ -254,7 +252,9 @@ def _string(event: Mapping[str, Any], key: str) -> str | None:
     raise ValueError(f"event {key!r} must be a string, not {value!r}")
 
 
-def _state_path(config: Config) -> str | None:
+def state_path_for(config: Config) -> str | None:
+    """The state this container uses: $E2ECHECK_STATE, else the config's own
+    (`s3://` or absolute), else the relative path under the temporary directory."""
     override = os.environ.get("E2ECHECK_STATE")
     if override:
         return override

@@ -1,7 +1,8 @@
 """One run, start to finish: the engine, then alerting, then the heartbeat.
 
-The CLI and the Lambda handler both call `execute`; neither knows how checks
-run or how events are delivered.
+The CLI and the Lambda handler both `prepare` a run (the selected checks, the
+location, the run's redactor: resolved once, here) and then execute it; neither
+knows how checks run or how events are delivered. `execute` does both at once.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 from e2echeck import exit_codes
+from e2echeck.config import did_you_mean
 from e2echeck.config.loader import ConfigError, Problem
 from e2echeck.config.models import Check, Config
+from e2echeck.defaults import DEFAULT_CONCURRENCY
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
 from e2echeck.errors import LocationError as LocationError
 from e2echeck.errors import SelectionError as SelectionError
+from e2echeck.redaction import Redactor, config_redactor
 
 if TYPE_CHECKING:
     from e2echeck.alerting import AlertReport, CheckAlert
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
 class RunOptions:
     only: Sequence[str] = ()  # check names or globs
     tags: Sequence[str] = ()
-    concurrency: int = 50
+    concurrency: int = DEFAULT_CONCURRENCY
     deadline: float | None = None  # seconds from the start of the run, for the checks
     # Seconds from the start of the run by which events must be delivered.
     # None: `deadline` plus DELIVERY_GRACE (no limit when there is no deadline).
@@ -51,6 +55,9 @@ DELIVERY_GRACE = 30.0
 class RunOutcome:
     run: RunResult
     exit_code: int
+    # The run's one redactor: the config's secrets and those the run found (secret
+    # captures, tokens in responses). Everything shown about the run goes through it.
+    redactor: Redactor
     alerts: Mapping[str, CheckAlert] | None = None  # by check name
     alert_report: AlertReport | None = None
     heartbeat_warning: str | None = None
@@ -92,8 +99,6 @@ def select_checks(
     Given both, a check must match both. Control checks stay in whenever a
     service check is selected: without them a cut-off checker would page for
     every service. Every --only and --tag must match some enabled check."""
-    from e2echeck.config._suggest import did_you_mean
-
     enabled = [c for c in config.checks if c.enabled]
     if not only and not tags:
         return enabled
@@ -126,7 +131,7 @@ def select_checks(
     return [c for c in enabled if c.name in selected]
 
 
-def exit_code_for(run: RunResult, *, undelivered: bool = False) -> int:
+def run_exit_code(run: RunResult, *, undelivered: bool = False) -> int:
     """0 every check passed (a failure in maintenance counts as passed: it is
     planned); 1 a check failed, is unknown or was skipped by the deadline; 3 an
     event could not be delivered (3 wins over 1)."""
@@ -137,22 +142,65 @@ def exit_code_for(run: RunResult, *, undelivered: bool = False) -> int:
     return exit_codes.CHECK_FAILED
 
 
-def execute(
-    config: Config,
-    options: RunOptions,
-    *,
-    on_result: Callable[[CheckResult], None] | None = None,
-    ssl_context: ssl.SSLContext | None = None,
-) -> RunOutcome:
-    """Select the checks, run them, then hand the results to alerting.
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run whose selection, location and redactor are resolved, not yet started.
+
+    The CLI sizes its progress line from `checks` and the Lambda handler labels
+    its log lines with `location` before calling `execute`."""
+
+    config: Config
+    options: RunOptions  # `location` resolved
+    checks: Sequence[Check]
+    # The config's secrets; the outcome's redactor adds those the run finds.
+    redactor: Redactor
+
+    @property
+    def location(self) -> str | None:
+        return self.options.location
+
+    def execute(
+        self,
+        *,
+        on_result: Callable[[CheckResult], None] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> RunOutcome:
+        """Run the checks, then hand the results to alerting, then the heartbeat."""
+        from e2echeck.engine import run_checks
+
+        started = time.monotonic()
+        config, options = self.config, self.options
+        run = run_checks(
+            config,
+            checks=self.checks,
+            concurrency=options.concurrency,
+            deadline=options.deadline,
+            on_result=on_result,
+            ssl_context=ssl_context,
+        )
+        redactor = self.redactor.with_secrets(run.secrets)
+        report = deliver_alerts(config, run, options, started=started)
+        heartbeat_warning = None
+        if options.alert and config.heartbeat is not None:
+            from e2echeck.alerting import ping_heartbeat
+
+            heartbeat_warning = ping_heartbeat(config)
+        return RunOutcome(
+            run=run,
+            exit_code=run_exit_code(run, undelivered=report.undelivered > 0),
+            redactor=redactor,
+            alerts=report.checks,
+            alert_report=report,
+            heartbeat_warning=heartbeat_warning,
+        )
+
+
+def prepare(config: Config, options: RunOptions) -> PreparedRun:
+    """Resolve what the run will do, before anything runs.
 
     SelectionError when --only/--tag select nothing; LocationError when
     `locations` are configured and the run's location is missing or unknown;
-    ConfigError, before any check runs, when alerts are to be sent and a
-    routing key is missing."""
-    from e2echeck.engine import run_checks
-
-    started = time.monotonic()
+    ConfigError when alerts are to be sent and a routing key is missing."""
     checks = select_checks(config, options.only, options.tags)
     location = run_location(config, options.location)
     if location != options.location:
@@ -161,27 +209,18 @@ def execute(
         problems = alerting_problems(config, checks)
         if problems:
             raise ConfigError(problems)
-    run = run_checks(
-        config,
-        checks=checks,
-        concurrency=options.concurrency,
-        deadline=options.deadline,
-        on_result=on_result,
-        ssl_context=ssl_context,
-    )
-    report = deliver_alerts(config, run, options, started=started)
-    heartbeat_warning = None
-    if options.alert and config.heartbeat is not None:
-        from e2echeck.alerting import ping_heartbeat
+    return PreparedRun(config, options, checks, config_redactor(config))
 
-        heartbeat_warning = ping_heartbeat(config)
-    return RunOutcome(
-        run=run,
-        exit_code=exit_code_for(run, undelivered=report.undelivered > 0),
-        alerts=report.checks,
-        alert_report=report,
-        heartbeat_warning=heartbeat_warning,
-    )
+
+def execute(
+    config: Config,
+    options: RunOptions,
+    *,
+    on_result: Callable[[CheckResult], None] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> RunOutcome:
+    """`prepare` the run, then execute it (its errors are `prepare`'s)."""
+    return prepare(config, options).execute(on_result=on_result, ssl_context=ssl_context)
 
 
 def deliver_alerts(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from e2echeck.cli import main
-from e2echeck.cli_options import RunArgs
+from e2echeck.cli.run import RunArgs
 
 
 def test_run_parameters_are_the_runargs_fields() -> None:

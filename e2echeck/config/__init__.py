@@ -1,5 +1,7 @@
-"""checks.yaml: the models, the loader and its errors."""
+"""checks.yaml: the models, the loader and its errors (and the "did you mean"
+its messages share with the command line's)."""
 
+from e2echeck.config._suggest import did_you_mean
 from e2echeck.config.loader import (
     ConfigError,
     LoadResult,
@@ -25,6 +27,7 @@ __all__ = [
     "check_config",
     "check_config_text",
     "default_config_path",
+    "did_you_mean",
     "load_config",
     "load_config_text",
 ]

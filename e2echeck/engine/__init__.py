@@ -12,6 +12,7 @@ import ssl
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from e2echeck.defaults import DEFAULT_CONCURRENCY
 from e2echeck.engine.exchange import BODY_LIMIT
 from e2echeck.engine.results import CheckResult, Outcome, RunResult, RunTiming
 
@@ -23,7 +24,7 @@ async def arun_checks(
     config: Config,
     *,
     checks: Sequence[Check] | None = None,
-    concurrency: int = 50,
+    concurrency: int = DEFAULT_CONCURRENCY,
     deadline: float | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
     ssl_context: ssl.SSLContext | None = None,
@@ -61,7 +62,7 @@ def run_checks(
     config: Config,
     *,
     checks: Sequence[Check] | None = None,
-    concurrency: int = 50,
+    concurrency: int = DEFAULT_CONCURRENCY,
     deadline: float | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
     ssl_context: ssl.SSLContext | None = None,

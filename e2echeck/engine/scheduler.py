@@ -13,6 +13,7 @@ from time import perf_counter
 
 from e2echeck.config.models import Check, Config
 from e2echeck.config.types import format_duration
+from e2echeck.defaults import DEFAULT_CONCURRENCY
 from e2echeck.engine.exchange import BODY_LIMIT
 from e2echeck.engine.http import HttpPool
 from e2echeck.engine.pacing import (
@@ -300,7 +301,7 @@ async def arun_checks(
     config: Config,
     *,
     checks: Sequence[Check] | None = None,
-    concurrency: int = 50,
+    concurrency: int = DEFAULT_CONCURRENCY,
     deadline: float | None = None,
     on_result: OnResult | None = None,
     ssl_context: ssl.SSLContext | None = None,

@@ -10,7 +10,7 @@ import pytest
 from e2echeck.config import Config
 from e2echeck.engine import CheckResult, Outcome, run_checks
 from e2echeck.engine.retries import backoff_delay
-from e2echeck.runner import RunOptions, SelectionError, execute, exit_code_for, select_checks
+from e2echeck.runner import RunOptions, SelectionError, execute, run_exit_code, select_checks
 from tests.support.servers import TestServer
 
 MakeConfig = Callable[..., Config]
@@ -262,4 +262,4 @@ def test_execute_runs_the_selection_and_sets_the_exit_code(
         "bad": "trigger",
     }
     assert all(a.delivery == "not sent (--no-alert)" for a in outcome.alerts.values())
-    assert exit_code_for(outcome.run, undelivered=True) == 3
+    assert run_exit_code(outcome.run, undelivered=True) == 3

@@ -12,8 +12,8 @@ import pytest
 from e2echeck import lambda_handler
 from e2echeck.config import ConfigError
 from e2echeck.lambda_handler import handler, run_deadline
-from e2echeck.runner import RunOptions, RunOutcome
-from e2echeck.runner import execute as real_execute
+from e2echeck.runner import PreparedRun, RunOptions
+from e2echeck.runner import prepare as real_prepare
 from tests.support.aws import MotoServer
 from tests.support.lambda_runtime import CONFIG, ROUTING_KEY, FakeContext, Servers
 
@@ -127,11 +127,11 @@ def test_deadline_comes_from_the_context(
 ) -> None:
     seen: list[RunOptions] = []
 
-    def spy(config: Any, options: RunOptions, **kwargs: Any) -> RunOutcome:
+    def spy(config: Any, options: RunOptions) -> PreparedRun:
         seen.append(options)
-        return real_execute(config, options, **kwargs)
+        return real_prepare(config, options)
 
-    monkeypatch.setattr(lambda_handler, "execute", spy)
+    monkeypatch.setattr(lambda_handler, "prepare", spy)
     handler({"config": str(config_file)}, FakeContext(remaining_ms=120_000))
     assert seen[0].deadline is not None
     # 120 s left: 20 % (24 s) is kept to deliver the events, which must be
@@ -258,9 +258,9 @@ def test_relative_state_path_goes_to_the_temporary_directory(
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     text = "version: 1\nstate: {path: .e2echeck/state.json}\nchecks: [{name: a, url: 'http://x/'}]"
     config = load_config_text(text)
-    assert lambda_handler._state_path(config) == str(tmp_path / ".e2echeck/state.json")
+    assert lambda_handler.state_path_for(config) == str(tmp_path / ".e2echeck/state.json")
     monkeypatch.setenv("E2ECHECK_STATE", "s3://bucket/state.json")
-    assert lambda_handler._state_path(config) == "s3://bucket/state.json"
+    assert lambda_handler.state_path_for(config) == "s3://bucket/state.json"
 
 
 def test_config_from_s3(

@@ -16,11 +16,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from e2echeck import exit_codes
-from e2echeck.config.models import Config
+from e2echeck.cli.boundary import Command
+from e2echeck.cli.options import clock, config_path
+from e2echeck.errors import UsageError
+
+if TYPE_CHECKING:
+    from e2echeck.config.models import Config
 
 
 @dataclass(frozen=True)
@@ -35,39 +40,75 @@ class SilenceArgs:
     state_path: str | None = None
 
 
-class UsageProblem(Exception):
-    """A mistake in the command line or the config: exit 2 with this message."""
+@click.command(cls=Command, error_prefix="e2echeck silence")
+@click.argument("patterns", nargs=-1, metavar="[NAME_OR_GLOB]...")
+@click.option("--for", "duration", metavar="DURATION", help="How long, e.g. 2h or 30m.")
+@click.option("--reason", help="Why; shown in reports.")
+@click.option("--list", "list_only", is_flag=True, help="List the active silences.")
+@click.option("--remove", multiple=True, metavar="PATTERN", help="End the silence of this pattern.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="The config (default $E2ECHECK_CONFIG, then ./checks.yaml), for state.path.",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False),
+    help="The alert state file or s3://bucket/key (overrides state.path).",
+)
+def silence(
+    patterns: tuple[str, ...],
+    duration: str | None,
+    reason: str | None,
+    list_only: bool,
+    remove: tuple[str, ...],
+    config_file: str | None,
+    state_path: str | None,
+) -> None:
+    """Silence checks for a while: they still run, but page nobody.
+
+    Stored in the alert state, so every run on that state honours it; it ends by
+    itself. Exit 0 done; 2 usage, config or state error."""
+    args = SilenceArgs(
+        patterns=patterns,
+        duration=duration,
+        reason=reason,
+        list_only=list_only,
+        remove=remove,
+        config_path=config_path(config_file),
+        config_given=config_file is not None,
+        state_path=state_path,
+    )
+    silence_command(args, now=clock())
 
 
-def silence_command(args: SilenceArgs, now: datetime | None = None) -> int:
-    """Run `e2echeck silence`; the exit code. `now`: the clock (default: the real one)."""
+def silence_command(args: SilenceArgs, now: datetime | None = None) -> None:
+    """Run `e2echeck silence`; raises UsageError or StateError (exit 2). `now`:
+    the clock (default: the real one)."""
     from e2echeck.alerting.locking import transact
     from e2echeck.alerting.state import State, StateError, open_store
     from e2echeck.silences import active_silences, add_silences, remove_silences
 
     moment = now if now is not None else datetime.now(UTC)
     moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    try:
-        mode = _mode(args)
-        config = _config(args)
-        location = args.state_path or (config.state.path if config and config.state else None)
-        if not location:
-            raise UsageProblem(
-                "silences are kept in the alert state: set state.path in checks.yaml "
-                "or pass --state FILE (or s3://bucket/key)"
-            )
-        seconds = _duration(args) if mode == "add" else 0.0
-        if mode == "add" and config is not None:
-            _check_patterns(config, args.patterns)
-    except UsageProblem as exc:
-        click.echo(f"e2echeck silence: {exc}", err=True)
-        return exit_codes.CONFIG_ERROR
+    mode = _mode(args)
+    config = _config(args)
+    location = args.state_path or (config.state.path if config and config.state else None)
+    if not location:
+        raise UsageError(
+            "silences are kept in the alert state: set state.path in checks.yaml "
+            "or pass --state FILE (or s3://bucket/key)"
+        )
+    seconds = _duration(args) if mode == "add" else 0.0
+    if mode == "add" and config is not None:
+        _check_patterns(config, args.patterns)
     try:
         store = open_store(location)
         state = store.load()
     except StateError as exc:
-        click.echo(f"e2echeck silence: state {location}: {exc}", err=True)
-        return exit_codes.CONFIG_ERROR
+        raise StateError(f"state {location}: {exc}") from exc
     live = active_silences(state.silences, moment)
     if mode == "list":
         if config is not None:
@@ -78,17 +119,15 @@ def silence_command(args: SilenceArgs, now: datetime | None = None) -> int:
             click.echo(
                 f"{silence.pattern}  {_until(silence.until, moment)}  {silence.reason or ''}"
             )
-        return exit_codes.OK
+        return
     if mode == "remove":
         _, missing = remove_silences(state.silences, list(args.remove), moment)
         if missing:
             known = ", ".join(s.pattern for s in live) or "none"
-            click.echo(
-                f"e2echeck silence: no active silence {', '.join(map(repr, missing))} "
-                f"(active: {known}); --remove takes the pattern as it was silenced",
-                err=True,
+            raise UsageError(
+                f"no active silence {', '.join(map(repr, missing))} "
+                f"(active: {known}); --remove takes the pattern as it was silenced"
             )
-            return exit_codes.CONFIG_ERROR
 
     def update(current: State) -> State:
         """Applied to the state as it is when written: a run saving meanwhile
@@ -104,8 +143,7 @@ def silence_command(args: SilenceArgs, now: datetime | None = None) -> int:
     try:
         state = transact(store, update)
     except StateError as exc:
-        click.echo(f"e2echeck silence: state {location}: {exc}", err=True)
-        return exit_codes.CONFIG_ERROR
+        raise StateError(f"state {location}: {exc}") from exc
     if mode == "add":
         for pattern in dict.fromkeys(args.patterns):
             silence = next(s for s in state.silences if s.pattern == pattern)
@@ -113,13 +151,12 @@ def silence_command(args: SilenceArgs, now: datetime | None = None) -> int:
     else:
         for pattern in dict.fromkeys(args.remove):
             click.echo(f"removed the silence of {pattern}")
-    return exit_codes.OK
 
 
 def _mode(args: SilenceArgs) -> str:
     modes = [bool(args.patterns), args.list_only, bool(args.remove)]
     if sum(modes) != 1:
-        raise UsageProblem(
+        raise UsageError(
             "give check names or globs to silence (with --for), or --list, or --remove PATTERN"
         )
     return "add" if args.patterns else "list" if args.list_only else "remove"
@@ -129,13 +166,13 @@ def _duration(args: SilenceArgs) -> float:
     from e2echeck.config.types import parse_duration
 
     if args.duration is None:
-        raise UsageProblem("how long? add --for DURATION, e.g. --for 2h or --for 30m")
+        raise UsageError("how long? add --for DURATION, e.g. --for 2h or --for 30m")
     try:
         seconds = parse_duration(args.duration)
     except ValueError as exc:
-        raise UsageProblem(f"--for: {exc}") from None
+        raise UsageError(f"--for: {exc}") from None
     if seconds <= 0:
-        raise UsageProblem("--for: a silence must last more than 0s")
+        raise UsageError("--for: a silence must last more than 0s")
     return seconds
 
 
@@ -154,21 +191,21 @@ def _config(args: SilenceArgs) -> Config | None:
     if result.config is None or result.errors:
         for problem in result.errors:
             click.echo(str(problem), err=True)
-        raise UsageProblem(f"{path}: invalid config")
+        raise UsageError(f"{path}: invalid config")
     state = result.config.state
     if state is not None and "${" in state.path:
-        raise UsageProblem(f"{path}: state.path {state.path!r} uses an unset variable")
+        raise UsageError(f"{path}: state.path {state.path!r} uses an unset variable")
     return result.config
 
 
 def _check_patterns(config: Config, patterns: Sequence[str]) -> None:
     """A pattern matching no check is a typo: it would silence nothing."""
-    from e2echeck.config._suggest import did_you_mean
+    from e2echeck.config import did_you_mean
 
     names = [c.name for c in config.checks]
     for pattern in patterns:
         if not any(name == pattern or fnmatchcase(name, pattern) for name in names):
-            raise UsageProblem(f"{pattern!r} matches no check{did_you_mean(pattern, names)}")
+            raise UsageError(f"{pattern!r} matches no check{did_you_mean(pattern, names)}")
 
 
 def _list_windows(config: Config, now: datetime) -> None:

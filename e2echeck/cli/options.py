@@ -1,0 +1,62 @@
+"""What the commands share: options declared once as typed dataclass fields,
+the CONFIG argument and its default, and the clock.
+
+An `option` field is also its Click option: `click_options(RunArgs)` adds them
+to a command, and the command rebuilds the dataclass from what Click parsed:
+`RunArgs(**params)`.
+
+Imports only click, like the whole command layer at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import field, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def option(*decls: str, default: T, **attrs: Any) -> T:
+    """A field of an options dataclass that is also its Click option, declared here once."""
+    spec = {"decls": decls, "attrs": {"default": default, **attrs}}
+    return field(default=default, metadata={"click": spec})
+
+
+def click_options(cls: type[Any]) -> Callable[[F], F]:
+    """The decorator adding a dataclass's `option` fields to a command, in field order.
+
+    Each Click parameter is named after its field, so `cls(**params)` rebuilds it."""
+
+    def decorate(command: F) -> F:
+        for item in reversed(fields(cls)):
+            spec = item.metadata["click"]
+            command = click.option(*spec["decls"], item.name, **spec["attrs"])(command)
+        return command
+
+    return decorate
+
+
+config_argument = click.argument("config", required=False, type=click.Path())
+
+
+def config_path(value: str | None) -> Path:
+    """CONFIG as given, else $E2ECHECK_CONFIG, else ./checks.yaml."""
+    if value:
+        return Path(value)
+    from e2echeck.config import default_config_path
+
+    return default_config_path()
+
+
+def clock() -> datetime | None:
+    """The instant maintenance is judged at: None (the real clock), unless a caller
+    of the library (a test through CliRunner) passes obj={"now": datetime}."""
+    obj = click.get_current_context().find_root().obj
+    now = obj.get("now") if isinstance(obj, dict) else None
+    return now if isinstance(now, datetime) else None

@@ -1,0 +1,231 @@
+"""`e2echeck run`: load the config, run the checks, report, page.
+
+The runner resolves the selection and the location once (`prepare`); this
+module only shows the run: progress, reports, warnings, metrics, all through
+the run's one redactor.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from e2echeck.cli.boundary import Command
+from e2echeck.cli.options import click_options, clock, config_argument, config_path, option
+from e2echeck.defaults import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
+from e2echeck.errors import UsageError
+
+if TYPE_CHECKING:
+    from e2echeck.runner import RunOutcome
+
+
+@dataclass(frozen=True)
+class RunArgs:
+    """The options of `e2echeck run`, parsed."""
+
+    only: tuple[str, ...] = option(
+        "--only",
+        default=(),
+        multiple=True,
+        metavar="NAME",
+        help="Run only checks of this name or glob.",
+    )
+    tags: tuple[str, ...] = option(
+        "--tag", default=(), multiple=True, help="Run only checks with this tag."
+    )
+    no_alert: bool = option(
+        "--no-alert", default=False, is_flag=True, help="Send nothing; print the events instead."
+    )
+    output_format: str = option(
+        "--format",
+        default="text",
+        type=click.Choice(["text", "json"]),
+        show_default=True,
+        help="The report on standard output.",
+    )
+    junit_path: str | None = option(
+        "--junit",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="Write a JUnit XML report here.",
+    )
+    json_path: str | None = option(
+        "--json", default=None, type=click.Path(dir_okay=False), help="Write a JSON report."
+    )
+    concurrency: int = option(
+        "--concurrency",
+        default=DEFAULT_CONCURRENCY,
+        type=click.IntRange(1, MAX_CONCURRENCY),
+        show_default=True,
+        help="Checks running at once.",
+    )
+    deadline: str | None = option(
+        "--deadline",
+        default=None,
+        metavar="DURATION",
+        help="Skip checks not started by then (e.g. 4m).",
+    )
+    state_path: str | None = option(
+        "--state",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="The alert state file (overrides state.path).",
+    )
+    location: str | None = option(
+        "--location",
+        default=None,
+        metavar="NAME",
+        help="Where this run runs, one of locations.expected "
+        "(default: $E2ECHECK_LOCATION, else $AWS_REGION).",
+    )
+    verbose: int = option(
+        "-v", "--verbose", default=0, count=True, help="More detail (repeatable)."
+    )
+    quiet: bool = option(
+        "-q", "--quiet", default=False, is_flag=True, help="Print only failures and the summary."
+    )
+    ignore_maintenance: bool = option(
+        "--ignore-maintenance",
+        default=False,
+        is_flag=True,
+        help="Run as if no maintenance window or silence were active.",
+    )
+
+    metrics_path: str | None = option(
+        "--metrics",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="Write Prometheus metrics here (textfile format, replaced atomically).",
+    )
+
+    @property
+    def verbosity(self) -> int:
+        return -1 if self.quiet else self.verbose
+
+
+@click.command(cls=Command)
+@config_argument
+@click_options(RunArgs)
+def run(config: str | None, **options: Any) -> int:
+    """Run every check of CONFIG once and page (or un-page) PagerDuty.
+
+    Exit 0: all passed (failures in maintenance included); 1: a check failed;
+    2: usage or config error; 3: an event could not be delivered."""
+    return run_command(config_path(config), RunArgs(**options), now=clock())
+
+
+def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None) -> int:
+    """`e2echeck run`: load, run, report. Returns the exit code of the run; raises
+    an E2ECheckError for a usage or config error. `now`: the instant maintenance
+    windows and silences are judged at (default: the real clock)."""
+    from e2echeck.config import load_config
+    from e2echeck.config.secret_refs import resolving
+    from e2echeck.report.text import Progress
+    from e2echeck.runner import RunOptions, prepare
+
+    deadline_seconds = _deadline(args.deadline)
+    if args.metrics_path is not None:
+        from e2echeck.metrics import MetricsUnavailable, require_prometheus
+
+        try:
+            require_prometheus()
+        except MetricsUnavailable as exc:
+            raise UsageError(f"--metrics: {exc}") from exc
+    with resolving():
+        config = load_config(config_path)
+    options = RunOptions(
+        only=args.only,
+        tags=args.tags,
+        concurrency=args.concurrency,
+        deadline=deadline_seconds,
+        alert=not args.no_alert,
+        state_path=args.state_path,
+        ignore_maintenance=args.ignore_maintenance,
+        now=now,
+        location=args.location,
+    )
+    prepared = prepare(config, options)
+    progress = Progress(len(prepared.checks), sys.stderr)
+    try:
+        outcome = prepared.execute(on_result=progress.update)
+    finally:
+        progress.finish()
+    _show(outcome, args)
+    if args.metrics_path is not None:
+        from e2echeck.metrics import write_prometheus
+
+        try:
+            write_prometheus(
+                args.metrics_path,
+                config,
+                outcome,
+                state_path=args.state_path,
+                redactor=outcome.redactor,
+            )
+        except OSError as exc:
+            raise _cannot_write(args.metrics_path, exc) from exc
+    return outcome.exit_code
+
+
+def _deadline(value: str | None) -> float | None:
+    from e2echeck.config.types import parse_duration
+
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise UsageError(f"--deadline: {exc}") from exc
+
+
+def _show(outcome: RunOutcome, args: RunArgs) -> None:
+    """The report on stdout, the warnings on stderr, the report files."""
+    from e2echeck.report.json_report import render_json
+    from e2echeck.report.junit import render_junit
+    from e2echeck.report.text import render_alerts, render_text, use_colour
+
+    run, alerts, report, redactor = (
+        outcome.run,
+        outcome.alerts,
+        outcome.alert_report,
+        outcome.redactor,
+    )
+    if args.output_format == "json":
+        click.echo(render_json(run, redactor=redactor, alerts=alerts, report=report), nl=False)
+    else:
+        click.echo(
+            render_text(
+                run,
+                redactor=redactor,
+                verbosity=args.verbosity,
+                colour=use_colour(sys.stdout),
+                alerts=alerts,
+            ),
+            nl=False,
+        )
+        if report is not None:
+            click.echo(render_alerts(report, verbosity=args.verbosity), nl=False)
+    for warning in [*(report.warnings if report else []), outcome.heartbeat_warning]:
+        if warning:
+            click.echo(f"e2echeck: warning: {redactor.text(warning)}", err=True)
+    files = []
+    if args.json_path:
+        files.append(
+            (args.json_path, render_json(run, redactor=redactor, alerts=alerts, report=report))
+        )
+    if args.junit_path:
+        files.append((args.junit_path, render_junit(run, redactor=redactor, alerts=alerts)))
+    for path, text in files:
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _cannot_write(path, exc) from exc
+
+
+def _cannot_write(path: str, error: OSError) -> UsageError:
+    return UsageError(f"cannot write {path}: {error.strerror or error}")
