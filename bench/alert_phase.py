@@ -41,18 +41,21 @@ def _config(enqueue_url: str, count: int) -> Any:
 
 def _failed_run(config: Any) -> Any:
     from e2echeck.engine.results import CheckResult, Outcome, RunResult
+    from e2echeck.kinds.http import HttpDetails
 
     now = datetime.now(UTC)
     results = [
         CheckResult(
             check=check,
             outcome=Outcome.FAILED,
-            status_code=503,
+            kind_details=HttpDetails(
+                url=check.first_url,
+                status_code=503,
+                body_excerpt="<h1>Service Unavailable</h1>",
+            ),
             duration_ms=12.5,
             attempts=3,
             failures=["status 503, expected 2xx"],
-            url=check.first_url,
-            body_excerpt="<h1>Service Unavailable</h1>",
             started_at=now,
         )
         for check in config.checks

@@ -42,6 +42,7 @@ def _config(checks: int, locations: list[str]) -> Any:
 
 def _run(config: Any, now: datetime) -> Any:
     from e2echeck.engine.results import CheckResult, Outcome, RunResult
+    from e2echeck.kinds.http import HttpDetails
 
     results = []
     for index, check in enumerate(config.checks):
@@ -50,11 +51,10 @@ def _run(config: Any, now: datetime) -> Any:
             CheckResult(
                 check=check,
                 outcome=Outcome.FAILED if failed else Outcome.OK,
-                status_code=503 if failed else 200,
+                kind_details=HttpDetails(url=check.first_url, status_code=503 if failed else 200),
                 duration_ms=12.5,
                 attempts=1,
                 failures=["expected status 2xx, got 503"] if failed else [],
-                url=check.first_url,
                 started_at=now,
             )
         )

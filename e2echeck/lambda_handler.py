@@ -127,8 +127,8 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     )
     redactor = outcome.redactor
     summary = summarize(outcome, loaded.config, redactor)
-    for document in emf_documents(outcome.run, shown.get("location")):
-        _emit(redactor.data(document))
+    for document in emf_documents(outcome.run, shown.get("location"), redactor=redactor):
+        _emit(document)
     _emit(
         {
             "type": "summary",

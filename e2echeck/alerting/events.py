@@ -131,21 +131,22 @@ def _control_observation(config: Config, run: RunResult, redactor: Redactor) -> 
 def trigger_event(config: Config, result: CheckResult, redactor: Redactor) -> Event:
     """The trigger of a failed check, redacted: summary, source, severity, links."""
     check = result.check
-    url = result.url or check.first_url
+    url = result.target
+    facts = result.details
     reason = result.reason or "failed"
     details: dict[str, Any] = {
         "check": check.name,
         "url": url,
-        "method": result.method,
-        "status_code": result.status_code,
+        "method": facts.get("method"),
+        "status_code": facts.get("status_code"),
         "latency_ms": round(result.duration_ms, 1),
         "attempts": result.attempts,
         "failures": list(result.failures),
     }
-    if result.failed_step:
-        details["step"] = result.failed_step
-    if result.body_excerpt and (config.pagerduty is None or config.pagerduty.body_excerpt):
-        details["body_excerpt"] = result.body_excerpt
+    if facts.get("step"):
+        details["step"] = facts["step"]
+    if facts.get("body_excerpt") and (config.pagerduty is None or config.pagerduty.body_excerpt):
+        details["body_excerpt"] = facts["body_excerpt"]
     if check.description:
         details["description"] = check.description
     if check.tags:
@@ -196,9 +197,9 @@ def control_trigger_event(
         "control_checks": [
             {
                 "check": r.name,
-                "url": r.url or r.check.first_url,
+                "url": r.target,
                 "outcome": str(r.outcome),
-                "status_code": r.status_code,
+                "status_code": r.details.get("status_code"),
                 "failures": list(r.failures),
             }
             for r in controls

@@ -51,7 +51,6 @@ from e2echeck.redaction import Redactor, config_redactor
 SECTION = "locations"
 WATCH_PREFIX = "e2echeck-location-"
 MAX_REASON = 300
-ObservedOutcome = Literal["ok", "failed", "unknown"]
 QuorumDecision = Literal["fail", "pass", "undecided", "held"]
 
 

@@ -135,12 +135,3 @@ Capture = Annotated[
         "the dict forms take `secret: true`."
     ),
 ]
-
-
-def capture_path(spec: object) -> str | None:
-    """The JSONPath of a JSONPath capture (either form), else None."""
-    if isinstance(spec, str):
-        return spec
-    if isinstance(spec, JsonPathCapture):
-        return spec.json_path
-    return None

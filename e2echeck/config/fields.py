@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, WithJsonSchema
 
 from e2echeck.config.types import ENV_TEXT_SCHEMA, AlsoAsText, case_insensitive_pattern
 
+NAME_PATTERN = r"^[A-Za-z0-9._-]+$"  # a check's or a step's name
 Severity = Literal["critical", "error", "warning", "info"]
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 Role = Literal["service", "control"]

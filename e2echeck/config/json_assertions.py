@@ -30,7 +30,7 @@ SIMPLE_JSONPATH = re.compile(r"\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:0|[1-9][0-9]*)
 def check_jsonpath(path: str) -> str:
     if SIMPLE_JSONPATH.fullmatch(path):
         return path
-    from e2echeck.config._jsonpath import compile_jsonpath
+    from e2echeck.config.jsonpath import compile_jsonpath
 
     compile_jsonpath(path)
     return path

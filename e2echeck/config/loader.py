@@ -17,11 +17,12 @@ from pydantic import ValidationError
 from e2echeck._gc import gc_paused
 from e2echeck.config.interpolation import Interpolator
 from e2echeck.config.locations import location_problems
-from e2echeck.config.models import UNRESOLVED_CONTEXT_KEY, Config
+from e2echeck.config.models import Config
 from e2echeck.config.problems import ConfigError, Problem, ReadError, format_path
 from e2echeck.config.pydantic_errors import problems_from_validation_error
 from e2echeck.config.redact import mask_problems
 from e2echeck.config.rules import cross_field_problems
+from e2echeck.config.urls import UNRESOLVED_CONTEXT_KEY
 from e2echeck.config.yaml_loaders import MAX_DEPTH
 from e2echeck.config.yaml_reader import PositionedReader
 

@@ -1,5 +1,7 @@
-"""The pydantic models of checks.yaml, version 1: the file, its sections, checks,
-steps and expectations. (JSON assertions and captures have their own modules.)
+"""The pydantic models of checks.yaml, version 1: the file, its sections and its
+checks. A check's kind-neutral fields are here; its kind's fields (HTTP: the
+request, `expect`, the steps of a scenario) are in their own module (http.py),
+as are JSON assertions and captures.
 
 Every model forbids unknown keys: a misspelt assertion must be an error, never a
 check that silently asserts less than its author thinks.
@@ -7,235 +9,48 @@ check that silently asserts less than its author thinks.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     ConfigDict,
     Field,
-    JsonValue,
     PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from e2echeck import __version__
 from e2echeck.config._base import ConfigModel
-from e2echeck.config.captures import CAPTURE_NAME_PATTERN, Capture, CaptureName
 from e2echeck.config.captures import HeaderCapture as HeaderCapture
 from e2echeck.config.captures import JsonPathCapture as JsonPathCapture
 from e2echeck.config.captures import RegexCapture as RegexCapture
+from e2echeck.config.fields import NAME_PATTERN as NAME_PATTERN
 from e2echeck.config.fields import Method as Method
-from e2echeck.config.fields import (
-    MethodName,
-    ParamValue,
-    Region,
-    RoleName,
-    SeverityName,
-    Texts,
-)
+from e2echeck.config.fields import Region, RoleName, SeverityName
 from e2echeck.config.fields import Role as Role
 from e2echeck.config.fields import Severity as Severity
-from e2echeck.config.json_assertions import JSON_OPERATORS, JsonOperand, JsonPathKey, check_regex
+from e2echeck.config.http import Expect as Expect
+from e2echeck.config.http import HttpRequest, request_or_steps, request_or_steps_schema
+from e2echeck.config.http import Step as Step
 from e2echeck.config.json_assertions import JSON_TYPES as JSON_TYPES
 from e2echeck.config.json_assertions import SIMPLE_JSONPATH as SIMPLE_JSONPATH
 from e2echeck.config.json_assertions import JsonAssertion as JsonAssertion
 from e2echeck.config.locations import LocationsConfig
 from e2echeck.config.maintenance import MaintenanceWindow
 from e2echeck.config.redact import RedactConfig, config_secrets
-from e2echeck.config.types import (
-    AlsoAsText,
-    Duration,
-    Flag,
-    StatusSpec,
-    WholeNumber,
-)
+from e2echeck.config.types import AlsoAsText, Duration, Flag, WholeNumber
+from e2echeck.config.urls import TEMPLATE_REFERENCE as TEMPLATE_REFERENCE
+from e2echeck.config.urls import UNRESOLVED_CONTEXT_KEY as UNRESOLVED_CONTEXT_KEY
+from e2echeck.config.urls import check_url
 from e2echeck.redaction.names import NameRule, name_rule
 
 if TYPE_CHECKING:
     from e2echeck.config.problems import Problem
 
-NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
-TEMPLATE_REFERENCE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
 MAX_DEDUP_KEY_LENGTH = 255
 DEFAULT_USER_AGENT = f"e2echeck/{__version__}"
-
-
-ENV_REFERENCE = re.compile(r"\$\{[^}]*\}")
-UNRESOLVED_CONTEXT_KEY = "unresolved_values"
-
-
-def _check_url(value: str, info: ValidationInfo | None = None) -> str:
-    # A capture reference may stand for any part; check the rest of the URL.
-    probe = TEMPLATE_REFERENCE.sub("x", value)
-    context = info.context if info is not None else None
-    if isinstance(context, dict) and value in context.get(UNRESOLVED_CONTEXT_KEY, ()):
-        # `e2echeck validate` without the environment: ${BASE_URL}/health stands
-        # for some URL; check what can be checked, the rest is a warning already.
-        probe = ENV_REFERENCE.sub(lambda m: "https://env.invalid" if m.start() == 0 else "x", probe)
-    parts = urlsplit(probe)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"expected an absolute http:// or https:// URL; got {value!r}")
-    return value
-
-
-class Expect(ConfigModel):
-    """What a response must look like for the check (or step) to pass."""
-
-    status: StatusSpec = Field(
-        default=("2xx",),
-        description='Accepted status: 200, [200, 204], or a class like "2xx". Default: any 2xx.',
-    )
-    body_contains: Texts = Field(
-        default_factory=list, description="A text, or texts, the body must contain, each of them."
-    )
-    body_not_contains: Texts = Field(
-        default_factory=list, description="A text, or texts, the body must not contain."
-    )
-    body_matches: str | None = Field(
-        default=None, description="A regular expression that must match somewhere in the body."
-    )
-    json_assertions: dict[JsonPathKey, JsonOperand] = Field(
-        default_factory=dict,
-        alias="json",
-        json_schema_extra={"propertyNames": {"pattern": r"^\$"}},
-        description=(
-            "JSONPath mapped to a literal (equality) or to one operator: "
-            + ", ".join(JSON_OPERATORS)
-            + '. Example: {"$.status": "UP", "$.replicas": {gt: 1}}'
-        ),
-    )
-    headers: dict[str, str] = Field(
-        default_factory=dict,
-        description="Response headers that must be present; the value must be contained "
-        "(case-insensitive names).",
-    )
-    max_response_time: Duration | None = Field(
-        default=None,
-        description="The response, body included, must arrive within this time: timed at "
-        "the transport, from the request going out to the body's last byte.",
-    )
-    tls_cert_min_days: WholeNumber | None = Field(
-        default=None,
-        ge=0,
-        description="The server's TLS certificate must stay valid at least this many days.",
-    )
-
-    @field_validator("body_matches")
-    @classmethod
-    def _valid_regex(cls, value: str | None) -> str | None:
-        return None if value is None else check_regex(value)
-
-    @field_validator("json_assertions")
-    @classmethod
-    def _name_json_assertions(cls, value: dict[str, JsonAssertion]) -> dict[str, JsonAssertion]:
-        return {path: replace(assertion, path=path) for path, assertion in value.items()}
-
-    @property
-    def json_checks(self) -> list[JsonAssertion]:
-        return list(self.json_assertions.values())
-
-
-class _Request(ConfigModel):
-    """The request fields shared by a single-request check and a scenario step."""
-
-    method: MethodName = Field(default="GET", description="HTTP method (any case).")
-    url: str | None = Field(default=None, description="Absolute http:// or https:// URL.")
-    headers: dict[str, str] = Field(default_factory=dict, description="Request headers.")
-    params: dict[str, ParamValue] = Field(
-        default_factory=dict, description="Query string parameters."
-    )
-    body: str | None = Field(default=None, description="A raw request body.")
-    json_body: JsonValue = Field(default=None, alias="json", description="A JSON request body.")
-    form: dict[str, str] | None = Field(default=None, description="A form-encoded body.")
-    expect: Expect = Field(default_factory=Expect, description="What the response must be.")
-
-    @field_validator("url")
-    @classmethod
-    def _valid_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else _check_url(value, info)
-
-    @model_validator(mode="after")
-    def _one_body(self) -> _Request:
-        given = [
-            alias
-            for alias, value in (
-                ("body", self.body),
-                ("json", self.json_body),
-                ("form", self.form),
-            )
-            if value is not None
-        ]
-        if len(given) > 1:
-            raise PydanticCustomError(
-                "conflicting_fields",
-                "give at most one of body, json, form; got {fields}",
-                {"fields": ", ".join(given), "field": given[1]},
-            )
-        return self
-
-
-_BODY_FIELDS = ("body", "json", "form")
-_REQUEST_FIELDS = ("url", "method", "headers", "params", *_BODY_FIELDS, "expect")
-
-
-def _at_most_one_body(schema: dict[str, Any]) -> None:
-    """JSON Schema: no two of body, json, form given (null counts as not given)."""
-
-    def given(name: str) -> dict[str, Any]:
-        return {"not": {"type": "null"}, "description": f"{name} is given."}
-
-    schema.setdefault("allOf", []).extend(
-        {
-            "not": {"required": [a, b], "properties": {a: given(a), b: given(b)}},
-            "description": f"At most one of {', '.join(_BODY_FIELDS)}.",
-        }
-        for index, a in enumerate(_BODY_FIELDS)
-        for b in _BODY_FIELDS[index + 1 :]
-    )
-
-
-def _request_or_steps_schema(schema: dict[str, Any]) -> None:
-    """JSON Schema: a url or steps; with steps, none of the request fields."""
-    _at_most_one_body(schema)
-    schema["allOf"].append(
-        {
-            "anyOf": [
-                {
-                    "required": ["url"],
-                    "properties": {"url": {"type": "string", "description": "A request."}},
-                },
-                {
-                    "required": ["steps"],
-                    "properties": {"steps": {"type": "array", "description": "A scenario."}},
-                },
-            ],
-            "description": "A check needs a url (a single request) or steps (a scenario).",
-        }
-    )
-    schema["dependentSchemas"] = {
-        "steps": {"not": {"anyOf": [{"required": [key]} for key in _REQUEST_FIELDS]}}
-    }
-
-
-class Step(_Request):
-    """One request of a multi-step scenario."""
-
-    model_config = ConfigDict(json_schema_extra=_at_most_one_body)
-
-    name: Annotated[str, AlsoAsText()] = Field(
-        pattern=NAME_PATTERN, description="The step's name, shown when it fails."
-    )
-    url: str = Field(description="Absolute URL; may use {{ capture }} from earlier steps.")
-    capture: dict[CaptureName, Capture] = Field(
-        default_factory=dict,
-        description="Values to keep for later steps, read as {{ name }}.",
-        json_schema_extra={"propertyNames": {"pattern": CAPTURE_NAME_PATTERN}},
-    )
 
 
 class _Overridable(ConfigModel):
@@ -289,10 +104,10 @@ class Defaults(_Overridable):
     )
 
 
-class Check(_Request, _Overridable):
+class Check(HttpRequest, _Overridable):
     """One check: a single request, or a multi-step scenario under `steps`."""
 
-    model_config = ConfigDict(json_schema_extra=_request_or_steps_schema)
+    model_config = ConfigDict(json_schema_extra=request_or_steps_schema)
 
     name: Annotated[str, AlsoAsText()] = Field(
         pattern=NAME_PATTERN, max_length=200, description="Unique; letters, digits, . _ -"
@@ -321,18 +136,7 @@ class Check(_Request, _Overridable):
     @model_validator(mode="before")
     @classmethod
     def _request_or_steps(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "steps" in data:
-            request_fields = [key for key in _REQUEST_FIELDS if key in data]
-            if request_fields:
-                raise PydanticCustomError(
-                    "conflicting_fields",
-                    "a check has either request fields or steps, never both; "
-                    "move {fields} into a step",
-                    {"fields": ", ".join(request_fields), "field": request_fields[0]},
-                )
-        if isinstance(data, dict) and data.get("url") is None and data.get("steps") is None:
-            raise ValueError("a check needs a url (a single request) or steps (a scenario)")
-        return data
+        return request_or_steps(data)
 
     @property
     def effective_dedup_key(self) -> str:
@@ -374,7 +178,7 @@ class PagerDutyConfig(ConfigModel):
     @field_validator("events_url", "client_url")
     @classmethod
     def _valid_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else _check_url(value, info)
+        return None if value is None else check_url(value, info)
 
     @property
     def enqueue_url(self) -> str:
@@ -399,7 +203,7 @@ class HeartbeatConfig(ConfigModel):
     @field_validator("url")
     @classmethod
     def _valid_url(cls, value: str, info: ValidationInfo) -> str:
-        return _check_url(value, info)
+        return check_url(value, info)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from e2echeck.config._suggest import did_you_mean
+from e2echeck.config.fields import NAME_PATTERN
 from e2echeck.config.known_keys import known_keys
-from e2echeck.config.models import NAME_PATTERN
 from e2echeck.config.problems import Loc, Problem, format_path
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from e2echeck.config._suggest import did_you_mean
 from e2echeck.config.maintenance import maintenance_problems
-from e2echeck.config.models import TEMPLATE_REFERENCE
 from e2echeck.config.problems import Loc, Problem
+from e2echeck.config.urls import TEMPLATE_REFERENCE
 
 if TYPE_CHECKING:
     from e2echeck.config.yaml_reader import PositionedReader

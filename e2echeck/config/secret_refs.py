@@ -29,7 +29,6 @@ from typing import Any, Literal
 
 from e2echeck.config.interpolation import InterpolationError
 
-PREFIXES = ("ssm:", "secretsmanager:")
 # A fetched value is reused this long; then fetched again, so a rotation shows.
 DEFAULT_TTL_S = 15 * 60
 
@@ -50,11 +49,6 @@ class SecretReference:
     def __str__(self) -> str:
         suffix = f"#{self.field}" if self.field is not None else ""
         return f"${{{self.service}:{self.name}{suffix}}}"
-
-
-def is_reference(inner: str) -> bool:
-    """Whether the text between `${` and `}` is a secret reference (valid or not)."""
-    return inner.startswith(PREFIXES)
 
 
 def parse_reference(inner: str) -> SecretReference:

@@ -1,8 +1,9 @@
 """The check engine: takes a validated config, returns one result per check.
 
 Independent of the command line (the Lambda handler calls it too) and of
-alerting, which reads the results afterwards. httpx2 and python-jsonpath are
-imported only when checks actually run.
+alerting, which reads the results afterwards. Each check's kind (see
+e2echeck.kinds) is imported only when checks of that kind run, and with it its
+libraries (httpx2, python-jsonpath).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from e2echeck.defaults import DEFAULT_CONCURRENCY
-from e2echeck.engine.exchange import BODY_LIMIT
 from e2echeck.engine.results import CheckResult, Outcome, RunResult, RunTiming
+from e2echeck.kinds.base import BODY_LIMIT
 
 if TYPE_CHECKING:
     from e2echeck.config.models import Check, Config

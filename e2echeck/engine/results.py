@@ -1,5 +1,9 @@
 """What a run produces: one result per check. Alerting and reports read these;
 the engine knows nothing of PagerDuty.
+
+A result's fields are kind-neutral; what its kind found (an HTTP status, the
+URL, a body excerpt) is in `kind_details`, read through the `ResultDetails`
+Protocol, so no reader needs to know the kind.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from e2echeck.config.models import Check
+from e2echeck.kinds.base import ResultDetails
 
 
 class Outcome(enum.StrEnum):
@@ -27,14 +32,10 @@ class CheckResult:
 
     check: Check
     outcome: Outcome
-    status_code: int | None = None
-    duration_ms: float = 0.0  # the last attempt's requests (a scenario: all its steps)
+    kind_details: ResultDetails  # what the attempt that decided the outcome found
+    duration_ms: float = 0.0  # the last attempt's, as its kind times it (HTTP: its requests)
     attempts: int = 0
     failures: list[str] = field(default_factory=list)
-    failed_step: str | None = None
-    method: str = "GET"
-    url: str = ""
-    body_excerpt: str = ""  # at most 2 KiB, of the response that failed
     started_at: datetime | None = None
     elapsed_ms: float = 0.0  # wall time of the check, retries and waits between them included
     retried_reasons: list[str] = field(default_factory=list)  # first reason of each earlier attempt
@@ -59,13 +60,13 @@ class CheckResult:
 
     @property
     def kind(self) -> str:
-        """The family of the check's URL scheme."""
-        return "http"
+        """The check's kind (from its URL's scheme): "http"."""
+        return self.kind_details.kind
 
     @property
     def target(self) -> str:
-        """What was checked: the URL of the request that decided the outcome."""
-        return self.url or self.check.first_url
+        """What was checked: the URL of the attempt that decided the outcome."""
+        return self.kind_details.target or self.check.first_url
 
     @property
     def source(self) -> str:
@@ -75,16 +76,7 @@ class CheckResult:
     @property
     def details(self) -> dict[str, Any]:
         """The kind's own facts about this result, JSON-ready, in display order."""
-        facts: dict[str, Any] = {
-            "url": self.target,
-            "method": self.method,
-            "status_code": self.status_code,
-        }
-        if self.failed_step:
-            facts["step"] = self.failed_step
-        if self.body_excerpt:
-            facts["body_excerpt"] = self.body_excerpt
-        return facts
+        return self.kind_details.as_dict()
 
 
 @dataclass

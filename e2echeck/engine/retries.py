@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from e2echeck.engine.scenarios import Attempt
+    from e2echeck.kinds.base import Attempt
 
 MAX_DELAY = 60.0  # seconds: no single wait between attempts is longer
 

@@ -1,4 +1,9 @@
-"""A run: control checks first, then the others, concurrently, within a deadline."""
+"""A run: control checks first, then the others, concurrently, within a deadline.
+
+Kind-neutral: each check's kind (from the registry) plans it and runs its
+attempts with the resources it opened for the run; the scheduling, pacing,
+retries, deadline and control checks are the same for every kind.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import perf_counter
+from typing import Any
 
 from e2echeck.config.models import Check, Config
 from e2echeck.config.types import format_duration
 from e2echeck.defaults import DEFAULT_CONCURRENCY
-from e2echeck.engine.exchange import BODY_LIMIT
-from e2echeck.engine.http import HttpPool
 from e2echeck.engine.pacing import (
     DISTORTING_SHARE,
     AdaptiveLimiter,
@@ -24,7 +28,8 @@ from e2echeck.engine.pacing import (
 )
 from e2echeck.engine.results import CheckResult, Outcome, RunResult, RunTiming
 from e2echeck.engine.retries import AttemptLog, with_retries
-from e2echeck.engine.scenarios import Attempt, CheckPlan, plan_check, run_attempt
+from e2echeck.kinds.base import BODY_LIMIT, Attempt, CheckPlan, Kind, RunContext, Runner
+from e2echeck.kinds.registry import entry_for_url, load_kind
 
 OnResult = Callable[[CheckResult], None]
 
@@ -48,16 +53,22 @@ class _Phase:
             self.drained.set()
 
 
+@dataclass(slots=True)
+class _Work:
+    """A check's plan and the runner of its kind, paired once before the run."""
+
+    plan: CheckPlan
+    runner: Runner[Any]
+
+
 class _Run:
     def __init__(
         self,
-        http: HttpPool,
         concurrency: int,
         deadline: float | None,
         on_result: OnResult | None,
         target_lag: float,
     ) -> None:
-        self.http = http
         self.concurrency = concurrency
         self.slots = AdaptiveLimiter(concurrency, target_lag=target_lag)
         self.quiet_slots = AdaptiveLimiter(
@@ -75,10 +86,11 @@ class _Run:
         self.slots.observe(lag)
         self.quiet_slots.observe(lag)
 
-    async def check(self, plan: CheckPlan, unknown_reason: str | None = None) -> CheckResult:
+    async def check(self, work: _Work, unknown_reason: str | None = None) -> CheckResult:
         phase = self.phase
+        plan = work.plan
         try:
-            result, final = await self._check(plan, self.slots)
+            result, final = await self._check(work, self.slots)
         finally:
             phase.done()
         if final is not None and final.attempt.latency_budget is not None:
@@ -88,7 +100,7 @@ class _Run:
                     await self.monitor.next_sample()
         if final is not None and self._distorted(final):
             await phase.drained.wait()
-            result = await self._recheck(plan, result, final)
+            result = await self._recheck(work, result, final)
         if unknown_reason is not None and result.outcome is not Outcome.SKIPPED:
             result.outcome = Outcome.UNKNOWN
             result.failures.insert(0, unknown_reason)
@@ -105,12 +117,12 @@ class _Run:
             return False
         return self.monitor.max_between(final.began, final.ended) > DISTORTING_SHARE * budget
 
-    async def _recheck(self, plan: CheckPlan, earlier: CheckResult, final: _Timed) -> CheckResult:
+    async def _recheck(self, work: _Work, earlier: CheckResult, final: _Timed) -> CheckResult:
         """One more attempt at low concurrency; its result is the one that counts."""
         if self.deadline_at is not None and self.loop.time() >= self.deadline_at:
             return earlier
         self.rechecked += 1
-        again, _ = await self._check(plan, self.quiet_slots, retries=0)
+        again, _ = await self._check(work, self.quiet_slots, retries=0)
         cut = self.deadline_at is not None and self.loop.time() >= self.deadline_at
         if again.outcome is Outcome.SKIPPED or (cut and not again.ok):
             return earlier  # the deadline, not the endpoint, stopped the re-check
@@ -126,10 +138,11 @@ class _Run:
         return again
 
     async def _check(
-        self, plan: CheckPlan, slots: AdaptiveLimiter, retries: int | None = None
+        self, work: _Work, slots: AdaptiveLimiter, retries: int | None = None
     ) -> tuple[CheckResult, _Timed | None]:
         log = AttemptLog()
-        http = self.http
+        plan = work.plan
+        runner = work.runner
         began: list[float] = []
         started_at: list[datetime] = []
         timed: list[_Timed] = []
@@ -141,7 +154,7 @@ class _Run:
                     log.started = True
                     began.append(start)
                     started_at.append(datetime.now(UTC))
-                done = await run_attempt(plan, http)
+                done = await runner.attempt(plan)
                 timed[:] = [_Timed(done, start, perf_counter())]
                 return done
 
@@ -178,21 +191,16 @@ class _Run:
                 outcome=Outcome.FAILED,
                 attempts=max(log.attempts, 1),
                 failures=[f"e2echeck internal error: {type(exc).__name__}: {exc}"],
-                method=plan.steps[0].method,
-                url=plan.steps[0].url,
+                kind_details=plan.untried(),
                 started_at=started_at[0] if started_at else None,
             )
         return CheckResult(
             check=plan.check,
             outcome=Outcome.OK if final.ok else Outcome.FAILED,
-            status_code=final.status_code,
+            kind_details=final.details,
             duration_ms=final.elapsed * 1000,
             attempts=log.attempts,
             failures=final.failures,
-            failed_step=final.failed_step,
-            method=final.method,
-            url=final.url,
-            body_excerpt=final.body_excerpt,
             started_at=started_at[0],
             elapsed_ms=(perf_counter() - began[0]) * 1000,
             retried_reasons=log.earlier_reasons,
@@ -219,8 +227,7 @@ class _Run:
             check=plan.check,
             outcome=Outcome.SKIPPED,
             failures=[f"not started before the run's deadline ({format_duration(self.deadline)})"],
-            method=plan.steps[0].method,
-            url=plan.steps[0].url,
+            kind_details=plan.untried(),
         )
 
     def _cut(
@@ -249,14 +256,10 @@ class _Run:
         return CheckResult(
             check=plan.check,
             outcome=Outcome.FAILED,
-            status_code=last.status_code if last else None,
+            kind_details=last.details if last else plan.untried(),
             duration_ms=elapsed * 1000,
             attempts=attempts,
             failures=reasons,
-            failed_step=last.failed_step if last else None,
-            method=last.method if last else plan.steps[0].method,
-            url=last.url if last else plan.steps[0].url,
-            body_excerpt=last.body_excerpt if last else "",
             started_at=started_at,
             elapsed_ms=elapsed * 1000,
             retried_reasons=log.earlier_reasons,
@@ -286,15 +289,32 @@ def _lag_warning(timing: RunTiming, tightest: float | None, rechecked: int) -> s
 
 
 def _budgets(plans: list[CheckPlan]) -> list[float]:
-    """Every latency budget of the run: each max_response_time, and each timeout."""
+    """Every latency budget of the run: each check's own (max_response_time), and each timeout."""
     found = {plan.settings.timeout for plan in plans}
     for plan in plans:
-        found.update(
-            step.expect.max_response_time
-            for step in plan.steps
-            if step.expect.max_response_time is not None
-        )
+        found.update(plan.latency_budgets())
     return sorted(found)
+
+
+def _plan(
+    checks: list[Check], config: Config
+) -> tuple[list[CheckPlan], list[Kind[Any]], list[int]]:
+    """Each check's plan by its kind; the kinds the run uses, and each plan's
+    index among them. Kinds are looked up here, once per check, never per attempt."""
+    rule = config.name_rule
+    kinds: dict[str, int] = {}
+    used: list[Kind[Any]] = []
+    plans: list[CheckPlan] = []
+    which: list[int] = []
+    for check in checks:
+        entry = entry_for_url(check.first_url)
+        index = kinds.get(entry.name)
+        if index is None:
+            index = kinds[entry.name] = len(used)
+            used.append(load_kind(entry))
+        plans.append(used[index].plan(check, config.settings_for(check), rule))
+        which.append(index)
+    return plans, used, which
 
 
 async def arun_checks(
@@ -317,12 +337,14 @@ async def arun_checks(
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     selected = [c for c in (config.checks if checks is None else checks) if c.enabled]
-    rule = config.name_rule
-    plans = [plan_check(check, config.settings_for(check), rule) for check in selected]
+    plans, kinds, which = _plan(selected, config)
     started_at = datetime.now(UTC)
     budgets = _budgets(plans)
-    async with HttpPool(concurrency, ssl_context=ssl_context, body_limit=body_limit) as http:
-        run = _Run(http, concurrency, deadline, on_result, target_lag_for(budgets))
+    context = RunContext(concurrency, ssl_context, body_limit)
+    async with contextlib.AsyncExitStack() as stack:
+        runners = [await stack.enter_async_context(kind.open(context)) for kind in kinds]
+        work = [_Work(plan, runners[index]) for plan, index in zip(plans, which, strict=True)]
+        run = _Run(concurrency, deadline, on_result, target_lag_for(budgets))
         ticker = asyncio.create_task(run.monitor.run())
         # The objects alive now (config, modules, clients) live until the run
         # ends: left out of the cyclic GC's scans, a full collection during the
@@ -330,7 +352,7 @@ async def arun_checks(
         # core), during which every response waits.
         gc.freeze()
         try:
-            by_name, connectivity_lost = await _phases(run, plans)
+            by_name, connectivity_lost = await _phases(run, work)
         finally:
             gc.unfreeze()
             ticker.cancel()
@@ -343,17 +365,17 @@ async def arun_checks(
     )
 
 
-async def _phases(run: _Run, plans: list[CheckPlan]) -> tuple[dict[str, CheckResult], bool]:
+async def _phases(run: _Run, work: list[_Work]) -> tuple[dict[str, CheckResult], bool]:
     """Control checks, then the others; their results by name, and whether
     connectivity was lost."""
-    controls = [p for p in plans if p.check.is_control]
-    services = [p for p in plans if not p.check.is_control]
+    controls = [w for w in work if w.plan.check.is_control]
+    services = [w for w in work if not w.plan.check.is_control]
     by_name: dict[str, CheckResult] = {}
     unknown_reason = None
     connectivity_lost = False
     if controls:
         run.phase = _Phase(len(controls))
-        control_results = await asyncio.gather(*(run.check(p) for p in controls))
+        control_results = await asyncio.gather(*(run.check(w) for w in controls))
         by_name.update((r.name, r) for r in control_results)
         connectivity_lost = all(r.outcome is Outcome.FAILED for r in control_results)
         if connectivity_lost:
@@ -364,6 +386,6 @@ async def _phases(run: _Run, plans: list[CheckPlan]) -> tuple[dict[str, CheckRes
             )
     if services:
         run.phase = _Phase(len(services))
-        service_results = await asyncio.gather(*(run.check(p, unknown_reason) for p in services))
+        service_results = await asyncio.gather(*(run.check(w, unknown_reason) for w in services))
         by_name.update((r.name, r) for r in service_results)
     return by_name, connectivity_lost

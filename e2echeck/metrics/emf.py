@@ -15,20 +15,27 @@ outage does not count against the services' success rate.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
+
+if TYPE_CHECKING:
+    from e2echeck.redaction import Redactor
 
 NAMESPACE = "e2echeck"
 CHECK_DIMENSION = "check"
 LOCATION_DIMENSION = "location"
 
 
-def emf_documents(run: RunResult, location: str | None = None) -> list[dict[str, Any]]:
-    """One document per check that ran, then one for the run. `location`: the
-    running location's name, when the config has `locations`."""
+def emf_documents(
+    run: RunResult, location: str | None = None, *, redactor: Redactor
+) -> list[dict[str, Any]]:
+    """One document per check that ran, then one for the run, redacted (a
+    check's name is a dimension). `location`: the running location's name,
+    when the config has `locations`."""
     documents = [_check_document(result, run, location) for result in run.results]
-    return [d for d in documents if d is not None] + [_run_document(run, location)]
+    found = [d for d in documents if d is not None] + [_run_document(run, location)]
+    return [redactor.data(document) for document in found]
 
 
 def _check_document(

@@ -40,8 +40,8 @@ def write_prometheus(
     config: Config,
     outcome: RunOutcome,
     *,
+    redactor: Redactor,
     state_path: str | None = None,
-    redactor: Redactor | None = None,
 ) -> None:
     """Write this run's metrics to `path`, replacing the file atomically.
 
@@ -74,7 +74,7 @@ def write_prometheus(
         "e2echeck_last_run_timestamp_seconds", "When the last run finished", registry=registry
     )
     run = outcome.run
-    label: Callable[[str], str] = redactor.text if redactor else str
+    label: Callable[[str], str] = redactor.text
     for result in run.results:
         if result.outcome is Outcome.SKIPPED:
             continue

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from e2echeck.engine.results import CheckResult, RunResult
+from e2echeck.kinds.base import ReportField
 from e2echeck.redaction import Redactor
 from e2echeck.report import Alerts, alert_of, summary_counts
 
@@ -30,26 +31,44 @@ def locations_of(result: CheckResult, alerts: Alerts | None) -> dict[str, Any] |
 
 
 def _check_fields(result: CheckResult, action: str, delivery: str) -> dict[str, Any]:
-    return {
+    neutral: dict[str, Any] = {
         "name": result.name,
         "ok": result.ok,
         "outcome": str(result.outcome),
-        "status_code": result.status_code,
         "duration_ms": round(result.duration_ms, 1),
         "attempts": result.attempts,
         "failures": list(result.failures),
-        "failed_step": result.failed_step,
         "dedup_key": result.check.effective_dedup_key,
         "alert": {"action": action, "delivery": delivery},
         "role": result.check.role,
         "tags": list(result.check.tags),
-        "method": result.method,
-        "url": result.url,
         "elapsed_ms": round(result.elapsed_ms, 1),
         "retried_reasons": list(result.retried_reasons),
         "started_at": result.started_at.isoformat() if result.started_at else None,
         "maintenance": result.maintenance,  # the window or silence covering the check
     }
+    return placed(neutral, result.kind_details.report_fields())
+
+
+def placed(neutral: dict[str, Any], fields: tuple[ReportField, ...]) -> dict[str, Any]:
+    """`neutral` with a kind's fields, each right after the key it names (a
+    field after a field of the same kind follows it; an unknown anchor: last)."""
+    after: dict[str, list[ReportField]] = {}
+    for field in fields:
+        after.setdefault(field.after, []).append(field)
+    document: dict[str, Any] = {}
+
+    def put(key: str, value: Any) -> None:
+        document[key] = value
+        for field in after.pop(key, ()):
+            put(field.name, field.value)
+
+    for key, value in neutral.items():
+        put(key, value)
+    for left in after.values():
+        for field in left:
+            put(field.name, field.value)
+    return document
 
 
 def timing_fields(run: RunResult) -> dict[str, Any]:
@@ -68,7 +87,7 @@ def timing_fields(run: RunResult) -> dict[str, Any]:
 def build_json(
     run: RunResult,
     *,
-    redactor: Redactor | None = None,
+    redactor: Redactor,
     alerts: Alerts | None = None,
     report: AlertReport | None = None,
 ) -> dict[str, Any]:
@@ -90,16 +109,14 @@ def build_json(
         document["alerting"] = report.to_json()
         if report.location is not None:
             document["summary"]["location"] = report.location
-    if redactor:
-        redacted: dict[str, Any] = redactor.data(document)
-        return redacted
-    return document
+    redacted: dict[str, Any] = redactor.data(document)
+    return redacted
 
 
 def render_json(
     run: RunResult,
     *,
-    redactor: Redactor | None = None,
+    redactor: Redactor,
     alerts: Alerts | None = None,
     report: AlertReport | None = None,
 ) -> str:

@@ -8,19 +8,20 @@ from collections.abc import Callable
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
 from e2echeck.redaction import Redactor
 from e2echeck.report import Alerts, alert_of, summary_counts
+from e2echeck.report.json_report import placed
 
 
 def render_junit(
     run: RunResult,
     *,
-    redactor: Redactor | None = None,
+    redactor: Redactor,
     alerts: Alerts | None = None,
     suite_name: str = "e2echeck",
 ) -> str:
     """<testsuites><testsuite>: a failed check is a <failure>, an unknown one an
     <error> (the checker could not judge it), a skipped one <skipped>, and one
     that failed in a maintenance window or silence <skipped type="maintenance">."""
-    clean: Callable[[str], str] = redactor.text if redactor else (lambda text: text)
+    clean: Callable[[str], str] = redactor.text
     counts = summary_counts(run)
     seconds = f"{run.duration_ms / 1000:.3f}"
     attributes = {
@@ -75,16 +76,16 @@ def _testcase(
         },
     )
     action, delivery = alert_of(result, alerts)
+    facts = result.kind_details
     properties = ET.SubElement(case, "properties")
-    for name, value in (
-        ("outcome", str(result.outcome)),
-        ("status_code", "" if result.status_code is None else str(result.status_code)),
-        ("attempts", str(result.attempts)),
-        ("dedup_key", result.check.effective_dedup_key),
-        ("url", result.url),
-        ("alert_action", action),
-        ("alert_delivery", delivery),
-    ):
+    neutral = {
+        "outcome": str(result.outcome),
+        "attempts": str(result.attempts),
+        "dedup_key": result.check.effective_dedup_key,
+        "alert_action": action,
+        "alert_delivery": delivery,
+    }
+    for name, value in placed(neutral, facts.properties()).items():
         ET.SubElement(properties, "property", {"name": name, "value": clean(value)})
     located = getattr(alerts.get(result.name), "locations", None) if alerts else None
     if isinstance(located, dict):  # with `locations`: the quorum's view
@@ -101,10 +102,10 @@ def _testcase(
         return
     message = clean(result.reason or str(result.outcome))
     details = [clean(reason) for reason in result.failures]
-    if result.failed_step:
-        details.append(f"failed step: {result.failed_step}")
-    if result.url:
-        details.append(f"{result.method} {clean(result.url)}")
+    if facts.step:
+        details.append(f"failed step: {facts.step}")
+    if facts.tried:
+        details.append(clean(facts.tried))
     details.extend(
         f"attempt {n}: {clean(reason)}" for n, reason in enumerate(result.retried_reasons, 1)
     )

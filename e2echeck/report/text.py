@@ -53,14 +53,16 @@ def _paint(text: str, code: str, colour: bool) -> str:
 def render_text(
     run: RunResult,
     *,
-    redactor: Redactor | None = None,
+    redactor: Redactor,
     verbosity: int = 0,
     colour: bool = False,
     alerts: Alerts | None = None,
 ) -> str:
     """The report. verbosity -1 (-q): only failed and unknown checks, and the
     summary; 0: one line per check with its first reason; 1 (-v): every reason,
-    the URL and earlier attempts; 2 (-vv): also an excerpt of the failing body."""
+    what was tried (an HTTP check: its method and URL) and earlier attempts;
+    2 (-vv): also an excerpt of the failing answer. A check's kind supplies
+    its status column and those lines (`CheckResult.kind_details`)."""
     shown = [
         r for r in run.results if verbosity >= 0 or r.outcome in (Outcome.FAILED, Outcome.UNKNOWN)
     ]
@@ -70,14 +72,15 @@ def render_text(
         lines.append("")
     lines.append(summary_line(run, colour=colour))
     text = "\n".join(lines) + "\n"
-    return redactor.text(text) if redactor else text
+    return redactor.text(text)
 
 
 def _line(
     result: CheckResult, width: int, verbosity: int, colour: bool, alerts: Alerts | None
 ) -> str:
     mark = _paint(MARKS[result.outcome], _COLOURS[result.outcome], colour)
-    status = str(result.status_code) if result.status_code is not None else "-"
+    facts = result.kind_details
+    status = facts.status_cell
     ran = result.outcome is not Outcome.SKIPPED
     latency = format_latency(result.duration_ms) if ran else "-"
     attempts = f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}" if ran else ""
@@ -98,15 +101,15 @@ def _line(
             parts.append(f"[alert: {action}, {delivery}]")
     line = "  ".join(parts).rstrip()
     if verbosity >= 1 and result.outcome is not Outcome.OK:
-        details = [f"    {result.method} {result.url}"] if result.url else []
-        if result.failed_step:
-            details.append(f"    failed step: {result.failed_step}")
+        details = [f"    {facts.tried}"] if facts.tried else []
+        if facts.step:
+            details.append(f"    failed step: {facts.step}")
         details.extend(f"    - {reason}" for reason in result.failures)
         details.extend(
             f"    attempt {n}: {reason}" for n, reason in enumerate(result.retried_reasons, 1)
         )
-        if verbosity >= 2 and result.body_excerpt:
-            excerpt = result.body_excerpt[:_EXCERPT_CHARS].replace("\n", "\n      ")
+        if verbosity >= 2 and facts.excerpt:
+            excerpt = facts.excerpt[:_EXCERPT_CHARS].replace("\n", "\n      ")
             details.append(f"    body: {excerpt}")
         line += "\n" + "\n".join(details)
     return line

@@ -9,6 +9,7 @@ from typing import Any
 
 from e2echeck.config import Config
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
+from e2echeck.kinds.http import HttpDetails
 from tests.support.configs import config_document, load_config
 from tests.support.delivery import FAST_POLICY
 
@@ -82,7 +83,12 @@ def result(
             failures=["status 503, expected 200", "body does not contain 'ok'"],
             body_excerpt="<h1>Service Unavailable</h1>",
         )
-    return CheckResult(check=check, outcome=outcome, **{**defaults, **fields})
+    given = {**defaults, **fields}
+    http = {key: given.pop(key) for key in _HTTP_FIELDS if key in given}
+    return CheckResult(check=check, outcome=outcome, kind_details=HttpDetails(**http), **given)
+
+
+_HTTP_FIELDS = ("url", "method", "status_code", "failed_step", "body_excerpt")
 
 
 def run_of(*results: CheckResult, connectivity_lost: bool = False) -> RunResult:

@@ -16,6 +16,7 @@ from typing import Any
 
 from e2echeck.alerting import send_alerts
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
+from e2echeck.kinds.http import HttpDetails
 from tests.support.configs import QUICK_DEFAULTS, config_document, load_config
 from tests.support.delivery import FAST_POLICY
 from tests.support.pagerduty import FakePagerDuty
@@ -52,12 +53,14 @@ def _run(config: Any, failing: set[str], cut_off: bool = False) -> RunResult:
             CheckResult(
                 check=check,
                 outcome=outcome,
-                status_code=503 if failed else 200,
+                kind_details=HttpDetails(
+                    url=check.first_url,
+                    status_code=503 if failed else 200,
+                    body_excerpt="down" if failed else "",
+                ),
                 duration_ms=12.5,
                 attempts=1,
                 failures=["expected status 200, got 503"] if failed else [],
-                url=check.first_url,
-                body_excerpt="down" if failed else "",
                 started_at=AT,
             )
         )

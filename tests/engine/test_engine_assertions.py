@@ -10,8 +10,8 @@ import pytest
 
 from e2echeck.config import Config, Expect
 from e2echeck.engine import Outcome, run_checks
-from e2echeck.engine.assertions import evaluate
-from e2echeck.engine.exchange import Exchange
+from e2echeck.kinds.http.assertions import evaluate
+from e2echeck.kinds.http.exchange import Exchange
 from tests.support.servers import TestServer
 
 MakeConfig = Callable[..., Config]
@@ -177,7 +177,7 @@ def test_body_assertions(http_server: TestServer, make_config: MakeConfig) -> No
         "body contains 'Example'",
         "body does not match /version: \\d+/",
     ]
-    assert "Example Domain" in bad.body_excerpt
+    assert "Example Domain" in bad.details["body_excerpt"]
 
 
 def test_header_assertions(http_server: TestServer, make_config: MakeConfig) -> None:
@@ -264,7 +264,7 @@ def test_tls_certificate_expired(
         f"TLS certificate of 127.0.0.1:{tls_server_expired.port} is not valid: "
         "certificate has expired"
     ]
-    assert unverified.status_code == 200
+    assert unverified.details["status_code"] == 200
     assert unverified.reason.startswith("TLS certificate expired 1 day ago (on ")
 
 

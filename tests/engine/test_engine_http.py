@@ -31,7 +31,7 @@ def test_any_2xx_passes_by_default(
 ) -> None:
     result = run_one(make_config, {"url": http_server.url(f"/status/{status}")})
     assert result.outcome is Outcome.OK
-    assert result.status_code == status
+    assert result.details["status_code"] == status
     assert result.attempts == 1
     assert result.failures == []
 
@@ -53,7 +53,7 @@ def test_status_mismatch_says_expected_and_got(
         {"url": http_server.url(f"/status/{got}"), "expect": {"status": expected}},
     )
     assert result.outcome is Outcome.FAILED
-    assert result.status_code == got
+    assert result.details["status_code"] == got
     assert result.failures == [reason]
 
 
@@ -70,8 +70,8 @@ def test_status_class_and_list_pass(http_server: TestServer, make_config: MakeCo
 def test_redirects_are_followed(http_server: TestServer, make_config: MakeConfig) -> None:
     result = run_one(make_config, {"url": http_server.url("/redirect/3")})
     assert result.outcome is Outcome.OK
-    assert result.status_code == 200
-    assert result.url.endswith("/redirect/0")
+    assert result.details["status_code"] == 200
+    assert result.details["url"].endswith("/redirect/0")
 
 
 def test_redirects_not_followed_when_disabled(
@@ -81,7 +81,7 @@ def test_redirects_not_followed_when_disabled(
         make_config,
         {"url": http_server.url("/redirect/3"), "follow_redirects": False},
     )
-    assert result.status_code == 302
+    assert result.details["status_code"] == 302
     assert result.failures == ["expected status 2xx, got 302"]
     ok = run_one(
         make_config,
@@ -162,7 +162,7 @@ def test_connect_timeout_reason_names_the_host(make_config: MakeConfig) -> None:
 def test_connection_refused(refused_url: str, make_config: MakeConfig) -> None:
     result = run_one(make_config, {"url": refused_url})
     assert result.outcome is Outcome.FAILED
-    assert result.status_code is None
+    assert result.details["status_code"] is None
     port = refused_url.rsplit(":", 1)[1].strip("/")
     assert result.failures == [f"connection refused by 127.0.0.1:{port}"]
 
@@ -286,7 +286,7 @@ def test_invalid_url_after_capture_is_a_failure_not_a_crash(
         },
     )
     assert result.outcome is Outcome.FAILED
-    assert result.failed_step == "use"
+    assert result.kind_details.step == "use"
 
 
 def test_verify_tls_false_accepts_an_untrusted_certificate(

@@ -53,8 +53,8 @@ def test_create_read_delete_with_every_capture_kind(
     config = make_config([{"name": "orders", "steps": roundtrip(http_server)}])
     result = run_checks(config).results[0]
     assert result.outcome is Outcome.OK, result.failures
-    assert result.status_code == 404  # the last step's
-    assert result.failed_step is None
+    assert result.details["status_code"] == 404  # the last step's
+    assert result.kind_details.step is None
     assert len(http_server.orders) == before  # created, then deleted
     reads = [r for r in http_server.log if r.method == "GET" and r.path.startswith("/orders/")]
     order_id = reads[-2].path.rsplit("/", 1)[1]
@@ -70,10 +70,10 @@ def test_first_failing_step_fails_the_check_and_stops(
     deletes_before = sum(1 for r in http_server.log if r.method == "DELETE")
     result = run_checks(config).results[0]
     assert result.outcome is Outcome.FAILED
-    assert result.failed_step == "read"
+    assert result.kind_details.step == "read"
     assert result.failures == ["step read: $.item was 'probe', expected 'other'"]
-    assert result.method == "GET"
-    assert "/orders/" in result.url
+    assert result.details["method"] == "GET"
+    assert "/orders/" in result.details["url"]
     assert sum(1 for r in http_server.log if r.method == "DELETE") == deletes_before
 
 
@@ -106,7 +106,7 @@ def test_a_failed_capture_fails_its_step(http_server: TestServer, make_config: M
     )
     json_cap, header_cap, regex_cap = run_checks(config).results
     assert json_cap.failures == ["step one: cannot capture the_id: $.id was not found in the body"]
-    assert json_cap.failed_step == "one"
+    assert json_cap.kind_details.step == "one"
     assert header_cap.failures == [
         "step one: cannot capture h: the response has no X-Missing header"
     ]

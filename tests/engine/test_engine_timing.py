@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from e2echeck.engine import Outcome, RunResult, arun_checks, run_checks
+from e2echeck.redaction import Redactor
 from e2echeck.report.json_report import build_json
 from e2echeck.report.junit import render_junit
 from e2echeck.report.text import render_text
@@ -101,14 +102,14 @@ def test_a_latency_failure_while_the_loop_lagged_is_rechecked_at_low_concurrency
     assert timing.warning is not None and timing.warning.endswith(REMEDY)
     assert "1 latency failure was re-checked" in timing.warning
     # ... and every report says so.
-    text = render_text(run)
+    text = render_text(run, redactor=Redactor())
     assert "\ntimings unreliable: the event loop lagged" in text
     assert REMEDY in text
-    summary = build_json(run)["summary"]
+    summary = build_json(run, redactor=Redactor())["summary"]
     assert summary["latency_rechecks"] == 1
     assert summary["timing_warning"] == timing.warning
     assert summary["lag_max_ms"] >= 400
-    suite = ET.fromstring(render_junit(run)).find("testsuite")
+    suite = ET.fromstring(render_junit(run, redactor=Redactor())).find("testsuite")
     assert suite is not None
     properties = {p.get("name"): p.get("value") for p in suite.findall("./properties/property")}
     assert properties["timing_warning"] == timing.warning
@@ -277,7 +278,7 @@ def test_waiting_for_a_connection_is_neither_timed_nor_charged_to_the_timeout(
 ) -> None:
     """Two requests, one connection: the second waits 0.5 s for it. Its latency
     is still the endpoint's 0.5 s, and its 0.8 s timeout starts when it is sent."""
-    from e2echeck.engine.http import HttpPool, RequestSpec
+    from e2echeck.kinds.http.request import HttpPool, RequestSpec
 
     spec = RequestSpec(
         method="GET",

@@ -20,6 +20,7 @@ import pytest
 from e2echeck.alerting import DeliveryPolicy, send_alerts
 from e2echeck.config import Config
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
+from e2echeck.kinds.http import HttpDetails
 from tests.support.configs import config_document, load_config
 from tests.support.pagerduty import FakePagerDuty, Reply, _canned
 from tests.support.servers import unused_port
@@ -72,10 +73,9 @@ def run_of(config: Config, failing: set[str]) -> RunResult:
             CheckResult(
                 check=check,
                 outcome=Outcome.FAILED if failed else Outcome.OK,
-                status_code=503 if failed else 200,
+                kind_details=HttpDetails(url=check.first_url, status_code=503 if failed else 200),
                 attempts=1,
                 failures=["expected status 2xx, got 503"] if failed else [],
-                url=check.first_url,
                 started_at=now,
             )
         )

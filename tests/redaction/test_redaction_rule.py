@@ -170,7 +170,7 @@ def test_captured_values_are_secret_when_marked_or_named_so(
         base = server.base_url
     shown = render_text(run, redactor=run_redactor(config, run), verbosity=1)
     assert not run.results[0].ok, shown
-    assert run.results[0].failed_step == "use", shown
+    assert run.results[0].kind_details.step == "use", shown
     assert (value not in shown) is secret, shown
     assert base in shown
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-BODY_LIMIT = 1024 * 1024  # bytes of a body read at most (1 MiB)
+from e2echeck.kinds.base import BODY_LIMIT
+
 EXCERPT_LIMIT = 2048  # bytes of a body kept for reports and alerts
 
 _NOT_PARSED = object()
@@ -42,7 +43,6 @@ class Exchange:
     # byte written) to the body's last byte read. Time spent waiting for a
     # connection slot or for the event loop before sending is not included.
     elapsed: float
-    first_byte: float = 0.0  # the same, up to the (last) response's headers
     charset: str | None = None
     cert_not_after: datetime | None = None
     is_tls: bool = False

@@ -1,6 +1,6 @@
 """HTTP for a run: pooled connections, redirects followed by hand, bodies read up to a cap.
 
-Only the engine imports this module, so commands that run no check never load httpx2.
+Imported only when a run has an HTTP check, so commands that run no check never load httpx2.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from typing import Any
 import httpx2
 
 from e2echeck.config.types import format_duration
-from e2echeck.engine.exchange import BODY_LIMIT, Exchange, RequestFailed, format_size
-from e2echeck.engine.tls import CertificateFormatError, peer_certificate_not_after
+from e2echeck.kinds.base import BODY_LIMIT
+from e2echeck.kinds.http.exchange import Exchange, RequestFailed, format_size
+from e2echeck.kinds.http.tls import CertificateFormatError, peer_certificate_not_after
 
 MAX_REDIRECTS = 20
 _REDIRECT_BODY_LIMIT = 64 * 1024
@@ -229,7 +230,6 @@ class HttpPool:
                             body=body,
                             truncated=truncated,
                             elapsed=_total(timers, start),
-                            first_byte=_first_byte(timers, start),
                             charset=response.charset_encoding,
                             cert_not_after=cert_not_after,
                             is_tls=is_tls,
@@ -317,14 +317,6 @@ class _TransportTimer:
 def _total(timers: list[_TransportTimer], start: float) -> float:
     """The hops' transport times added up (the time between hops is not the endpoint's)."""
     return sum(timer.span(start) for timer in timers)
-
-
-def _first_byte(timers: list[_TransportTimer], start: float) -> float:
-    """Up to the last hop's response headers."""
-    last = timers[-1]
-    earlier = sum(timer.span(start) for timer in timers[:-1])
-    began = start if last.start is None else last.start
-    return earlier + max(0.0, (last.headers or began) - began)
 
 
 async def _read_capped(response: httpx2.Response, limit: int) -> tuple[bytes, bool]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from e2echeck.config.models import Expect, JsonAssertion
 from e2echeck.config.types import describe_status, format_duration, status_matches
-from e2echeck.engine.exchange import TOO_DEEP, Exchange, format_size
+from e2echeck.kinds.http.exchange import TOO_DEEP, Exchange, format_size
 
 _DAY = 86400.0
 
@@ -69,7 +69,7 @@ def _check_body(expect: Expect, exchange: Exchange) -> list[str]:
                 f"cannot tell whether the body contains {quote(needle)}: it is larger than "
                 f"{format_size(exchange.body_limit)} and only its start was read"
             )
-    if expect.body_matches is not None and not _regex(expect.body_matches).search(text):
+    if expect.body_matches is not None and not compiled_regex(expect.body_matches).search(text):
         note = _cut_note(exchange) if exchange.truncated else ""
         failures.append(f"body does not match /{expect.body_matches}/{note}")
     return failures
@@ -110,7 +110,7 @@ def _days(seconds: float) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _regex(pattern: str) -> re.Pattern[str]:
+def compiled_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
@@ -147,7 +147,7 @@ def check_json_value(assertion: JsonAssertion, document: Any) -> str | None:
 
     A path that selects several values passes only when every value does
     (`exists` asks only whether there is any)."""
-    from e2echeck.config._jsonpath import find_all
+    from e2echeck.config.jsonpath import find_all
 
     path, op, expected = assertion.path, assertion.op, assertion.value
     matches = find_all(path, document)
@@ -259,7 +259,7 @@ def _compare(op: str, value: Any, expected: Any) -> str | None:
     if op == "matches":
         if isinstance(value, bool) or value is None or isinstance(value, list | dict):
             return f"{shown} ({_type_phrase(json_type(value))}, not a string)"
-        return None if _regex(expected).search(str(value)) else shown
+        return None if compiled_regex(expected).search(str(value)) else shown
     if op == "type":
         actual = json_type(value)
         if expected == "number" and actual in ("number", "integer"):

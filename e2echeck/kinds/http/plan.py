@@ -13,8 +13,9 @@ and events to mask; a passing single request costs nothing here.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from e2echeck.config.models import (
     TEMPLATE_REFERENCE,
@@ -26,9 +27,11 @@ from e2echeck.config.models import (
     RegexCapture,
     merge_headers,
 )
-from e2echeck.engine.assertions import _regex, evaluate
-from e2echeck.engine.exchange import EXCERPT_LIMIT, TOO_DEEP, Exchange, RequestFailed
-from e2echeck.engine.http import RequestSpec
+from e2echeck.kinds.base import Attempt
+from e2echeck.kinds.http.assertions import compiled_regex, evaluate
+from e2echeck.kinds.http.details import HttpDetails
+from e2echeck.kinds.http.exchange import EXCERPT_LIMIT, TOO_DEEP, Exchange, RequestFailed
+from e2echeck.kinds.http.request import RequestSpec
 from e2echeck.redaction.names import NameRule, name_rule
 from e2echeck.redaction.runtime import (
     failure_excerpt,
@@ -40,7 +43,7 @@ from e2echeck.redaction.runtime import (
 from e2echeck.redaction.scrub import add_secret
 
 if TYPE_CHECKING:
-    from e2echeck.engine.http import HttpPool
+    from e2echeck.kinds.http.request import HttpPool
 
 
 @dataclass(slots=True)
@@ -64,36 +67,29 @@ class StepPlan:
 
 
 @dataclass(slots=True)
-class CheckPlan:
+class HttpPlan:
+    """An HTTP check ready to run: a single request, or a scenario's steps."""
+
+    kind: ClassVar[str] = "http"
+
     check: Check
     settings: CheckSettings
     steps: list[StepPlan]
     rule: NameRule
     secrets: set[str] = field(default_factory=set)  # found at run time (see run_attempt)
 
-    @property
-    def is_scenario(self) -> bool:
-        return self.check.steps is not None
+    def latency_budgets(self) -> Iterator[float]:
+        """Each step's max_response_time."""
+        for step in self.steps:
+            if step.expect.max_response_time is not None:
+                yield step.expect.max_response_time
+
+    def untried(self) -> HttpDetails:
+        first = self.steps[0]
+        return HttpDetails(method=first.method, url=first.url)
 
 
-@dataclass(slots=True)
-class Attempt:
-    """What one attempt at a check found."""
-
-    ok: bool
-    failures: list[str]
-    status_code: int | None
-    elapsed: float  # seconds, the sum of its requests
-    method: str
-    url: str
-    failed_step: str | None = None
-    body_excerpt: str = ""
-    # Set when the only failure is a latency one (max_response_time exceeded,
-    # or the timeout ran out): the budget, in seconds, that was missed.
-    latency_budget: float | None = None
-
-
-def plan_check(check: Check, settings: CheckSettings, rule: NameRule | None = None) -> CheckPlan:
+def plan_check(check: Check, settings: CheckSettings, rule: NameRule | None = None) -> HttpPlan:
     rule = rule if rule is not None else name_rule()
     requests: list[Any] = list(check.steps) if check.steps else [check]
     steps = []
@@ -130,7 +126,7 @@ def plan_check(check: Check, settings: CheckSettings, rule: NameRule | None = No
                 sensitive_templates=templated and sensitive_templates(request, rule),
             )
         )
-    return CheckPlan(check, settings, steps, rule)
+    return HttpPlan(check, settings, steps, rule)
 
 
 def _has_reference(value: Any) -> bool:
@@ -222,7 +218,7 @@ def capture_values(
     secrets: set[str] | None = None,
 ) -> list[str]:
     """Store each capture of a step in `captures`; the failures, if any."""
-    from e2echeck.config._jsonpath import find_all
+    from e2echeck.config.jsonpath import find_all
 
     failures: list[str] = []
     for name, spec in capture.items():
@@ -233,7 +229,7 @@ def capture_values(
                 continue
             captures[name] = value
         elif isinstance(spec, RegexCapture):
-            match = _regex(spec.regex).search(exchange.text)
+            match = compiled_regex(spec.regex).search(exchange.text)
             if match is None:
                 failures.append(f"cannot capture {name}: /{spec.regex}/ found nothing in the body")
                 continue
@@ -260,7 +256,7 @@ def capture_values(
     return failures
 
 
-async def run_attempt(plan: CheckPlan, http: HttpPool, secrets: set[str] | None = None) -> Attempt:
+async def run_attempt(plan: HttpPlan, http: HttpPool, secrets: set[str] | None = None) -> Attempt:
     """Run every step of `plan` once, stopping at the first failing step.
 
     The run-time secrets found are added to `secrets`, by default the plan's
@@ -284,11 +280,10 @@ async def run_attempt(plan: CheckPlan, http: HttpPool, secrets: set[str] | None 
             return Attempt(
                 ok=False,
                 failures=[prefix + failed.reason],
-                status_code=None,
                 elapsed=elapsed + failed.elapsed,
-                method=spec.method,
-                url=failed.url or spec.url,
-                failed_step=step.name,
+                details=HttpDetails(
+                    method=spec.method, url=failed.url or spec.url, failed_step=step.name
+                ),
                 latency_budget=settings.timeout if failed.timed_out else None,
             )
         elapsed += exchange.elapsed
@@ -300,23 +295,24 @@ async def run_attempt(plan: CheckPlan, http: HttpPool, secrets: set[str] | None 
         if failures:
             limit = step.expect.max_response_time
             only_latency = len(failures) == 1 and limit is not None and exchange.elapsed > limit
+            excerpt = failure_excerpt(exchange.excerpt(), rule, document, EXCERPT_LIMIT)
             return Attempt(
                 ok=False,
                 failures=[prefix + reason for reason in failures],
-                status_code=exchange.status_code,
                 elapsed=elapsed,
-                method=exchange.method,
-                url=exchange.url,
-                failed_step=step.name,
-                body_excerpt=failure_excerpt(exchange.excerpt(), rule, document, EXCERPT_LIMIT),
+                details=HttpDetails(
+                    url=exchange.url,
+                    method=exchange.method,
+                    status_code=exchange.status_code,
+                    failed_step=step.name,
+                    body_excerpt=excerpt,
+                ),
                 latency_budget=limit if only_latency else None,
             )
     assert last is not None
     return Attempt(
         ok=True,
         failures=[],
-        status_code=last.status_code,
         elapsed=elapsed,
-        method=last.method,
-        url=last.url,
+        details=HttpDetails(url=last.url, method=last.method, status_code=last.status_code),
     )
