@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from e2echeck.config.http import HttpRequest
-from e2echeck.kinds.base import Attempt, RunContext
+from e2echeck.kinds.base import Attempt, Kind, RunContext
 from e2echeck.kinds.http.plan import HttpPlan, plan_check, run_attempt
 from e2echeck.kinds.http.request import HttpPool
 
@@ -48,4 +48,4 @@ class HttpKind:
             yield HttpRunner(pool)
 
 
-KIND = HttpKind()
+KIND: Kind[HttpPlan] = HttpKind()  # typed: mypy checks that it meets the Protocol
