@@ -69,6 +69,13 @@ class PackagingError(E2ECheckError):
     exit_code = exit_codes.FAILED
 
 
+class ConstraintsError(PackagingError):
+    """The constraints file of `package --constraints` cannot be read, holds a line
+    that is not a `name==version` pin, or pins no version of a dependency."""
+
+    exit_code = exit_codes.CONFIG_ERROR
+
+
 class UndeliveredEventsError(E2ECheckError, RuntimeError):
     """At least one PagerDuty event could not be delivered (the CLI's exit 3).
 
@@ -89,6 +96,7 @@ def exit_code_for(error: BaseException) -> int:
 
 __all__ = [
     "ConfigError",
+    "ConstraintsError",
     "E2ECheckError",
     "LocationError",
     "PackagingError",

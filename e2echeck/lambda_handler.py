@@ -27,6 +27,9 @@ alerting, heartbeat), driven by an EventBridge schedule.
   cannot be read raises ConfigError naming it and its position.
 - Metrics: a CloudWatch Embedded Metric Format document per check and one per
   run, on stdout before the summary line (see e2echeck.metrics.emf).
+- Versions: the first invocation of a container logs one `{"type": "manifest"}`
+  line: the zip's e2echeck-manifest.json (e2echeck's version, the target Python and
+  architecture, every bundled package==version) and the Python running it.
 - State: `$E2ECHECK_STATE` overrides `state.path`; a relative local state path
   is kept under the temporary directory (/tmp in Lambda, where the code
   directory is read-only). Only `s3://` state survives a container's recycling.
@@ -52,6 +55,7 @@ from e2echeck.config.models import Config
 from e2echeck.config.secret_refs import DEFAULT_TTL_S, resolving
 from e2echeck.engine.results import CheckResult
 from e2echeck.errors import UndeliveredEventsError as UndeliveredEventsError
+from e2echeck.lambda_targets import MANIFEST_NAME
 from e2echeck.metrics.emf import emf_documents
 from e2echeck.redaction import Redactor
 from e2echeck.report import NO_ACTION, alert_of
@@ -60,6 +64,8 @@ from e2echeck.runner import RunOptions, RunOutcome, prepare
 
 # The zip's root: `checks.yaml` sits next to the `e2echeck` package.
 BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "checks.yaml"
+# Beside it, what `e2echeck package` bundled (absent when not run from such a zip).
+MANIFEST = BUNDLED_CONFIG.with_name(MANIFEST_NAME)
 
 
 # Time kept back from the run for delivering events and returning: 20 % of
@@ -94,10 +100,12 @@ _CACHE: dict[str, _Loaded] = {}
 _LOCK = threading.Lock()
 _EMIT_LOCK = threading.Lock()
 _s3_client: Any = None
+_manifest_logged = False
 
 
 def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     """Run every check once, page or un-page PagerDuty, return the summary."""
+    _log_manifest_once()
     event = event if isinstance(event, Mapping) else {}
     source = config_source(event)
     loaded = _load(source)
@@ -136,6 +144,30 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
             "at least one PagerDuty event could not be delivered; see the log lines above"
         )
     return summary
+
+
+def manifest_record(path: Path = MANIFEST) -> dict[str, Any] | None:
+    """The line that says which versions this container runs: the zip's manifest
+    and the running Python; None outside a zip built by `e2echeck package`."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        return {"type": "manifest", "error": f"cannot read {path.name}: {exc}"}
+    running = ".".join(str(part) for part in sys.version_info[:3])
+    return {"type": "manifest", **document, "running_python": running}
+
+
+def _log_manifest_once() -> None:
+    global _manifest_logged
+    with _LOCK:
+        if _manifest_logged:
+            return
+        _manifest_logged = True
+    record = manifest_record()
+    if record is not None:
+        _emit(record)
 
 
 def config_source(event: Mapping[str, Any]) -> str:
@@ -272,7 +304,8 @@ def _emit(record: Mapping[str, Any]) -> None:
 
 def reset_cache() -> None:
     """Forget the configs and clients of this container (tests)."""
-    global _s3_client
+    global _s3_client, _manifest_logged
     with _LOCK:
         _CACHE.clear()
         _s3_client = None
+        _manifest_logged = False

@@ -12,3 +12,7 @@ DEFAULT_PYTHON = "3.12"
 # Lambda architecture -> the manylinux platform pip downloads wheels for.
 ARCHITECTURES = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 DEFAULT_ARCH = "x86_64"
+
+# The manifest `e2echeck package` writes at the zip's root (e2echeck's version, the
+# target, every bundled package==version) and the handler logs once per cold start.
+MANIFEST_NAME = "e2echeck-manifest.json"

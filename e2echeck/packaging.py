@@ -2,10 +2,17 @@
 
 The zip holds, at its root: the `e2echeck` package (copied from its source),
 its runtime dependencies installed by pip from manylinux wheels built for the
-target Python and architecture (never the host's), and the config as
-`checks.yaml`. The Lambda handler is `e2echeck.lambda_handler.handler`.
+target Python and architecture (never the host's), the config as `checks.yaml`,
+and `e2echeck-manifest.json` (e2echeck's version, the target, every bundled
+package==version), which the handler logs once per cold start. The Lambda handler
+is `e2echeck.lambda_handler.handler`.
 
-The zip is deterministic: the same inputs (config, e2echeck source, resolved
+The versions are pinned, never "whatever pip finds today": each runtime
+dependency, and each of their dependencies, is constrained to the version
+installed beside e2echeck (the environment that validated and ran the checks), or
+to the version a constraints file (`--constraints requirements/ci.txt`) pins.
+
+The zip is deterministic: the same inputs (config, e2echeck source, pinned
 dependency versions) give a byte-identical file. Entries are sorted, every
 timestamp is 1980-01-01 00:00, every file is mode 0644, and there are no
 directory entries, `__pycache__` directories or compiled `.pyc` files.
@@ -15,7 +22,9 @@ tzdata always is: the runtime may lack the time-zone data maintenance windows ne
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,8 +34,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from e2echeck.errors import ConstraintsError as ConstraintsError
 from e2echeck.errors import PackagingError as PackagingError
-from e2echeck.lambda_targets import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_PYTHON
+from e2echeck.lambda_targets import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_PYTHON, MANIFEST_NAME
 
 HANDLER = "e2echeck.lambda_handler.handler"
 CONFIG_NAME = "checks.yaml"
@@ -46,10 +56,21 @@ _UNIX = 3  # ZipInfo.create_system
 
 
 @dataclass(frozen=True)
+class Pins:
+    """The versions the zip's dependencies are held to, and where they came from."""
+
+    versions: dict[str, str]  # canonical name -> version
+    source: str  # for people: "the versions installed beside e2echeck (/usr/bin/python3)"
+
+
+@dataclass(frozen=True)
 class PackageInfo:
     path: Path
     size_bytes: int
     handler: str = HANDLER
+    packages: tuple[str, ...] = ()  # "name==version" of each bundled package, sorted
+    pins_source: str = ""
+    manifest: str = MANIFEST_NAME
 
 
 def build_lambda_zip(
@@ -59,6 +80,7 @@ def build_lambda_zip(
     arch: str = DEFAULT_ARCH,
     *,
     requirements: Sequence[str] | None = None,
+    constraints: str | os.PathLike[str] | None = None,
 ) -> PackageInfo:
     """Validate `config_path`, then write the Lambda zip to `output`.
 
@@ -67,7 +89,9 @@ def build_lambda_zip(
     `python_version` is the target interpreter "X.Y"; the CLI offers the Lambda
     runtimes (lambda_targets.PYTHON_VERSIONS), the tests also use the host's
     version. `requirements` defaults to the runtime dependencies of the installed
-    e2echeck distribution.
+    e2echeck distribution. Their versions come from `constraints` (a pip
+    requirements file of `name==version` pins, such as requirements/ci.txt), else
+    from the distributions installed beside e2echeck.
     """
     from e2echeck.config import ConfigError, check_config
 
@@ -90,23 +114,41 @@ def build_lambda_zip(
     deps = list(runtime_requirements() if requirements is None else requirements)
     if requirements is None:
         deps += [d for d in ALWAYS_BUNDLED if not any(_named(r, d) for r in deps)]
+    if constraints is not None:
+        pins = constraint_pins(constraints, deps)
+    elif requirements is None:
+        pins = installed_pins(deps)
+    else:
+        pins = Pins({}, "nothing (explicit requirements)")
     output_path = Path(output)
     output_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="e2echeck-package-") as tmp:
         target = Path(tmp) / "root"
         target.mkdir()
+        constraints_file = Path(tmp) / "constraints.txt"
+        constraints_file.write_text(
+            "".join(f"{name}=={version}\n" for name, version in sorted(pins.versions.items())),
+            encoding="utf-8",
+        )
         if deps:
-            _pip_install(target, deps, python_version, arch)
+            _pip_install(target, deps, python_version, arch, constraints_file)
         _prune(target)
+        packages = bundled_packages(target)
         _copy_package(target / "e2echeck")
         (target / CONFIG_NAME).write_bytes(config_bytes)
+        (target / MANIFEST_NAME).write_bytes(manifest_bytes(python_version, arch, packages))
         partial = output_path.with_name(output_path.name + ".partial")
         try:
             _write_zip(target, partial)
             partial.replace(output_path)
         finally:
             partial.unlink(missing_ok=True)
-    return PackageInfo(path=output_path, size_bytes=output_path.stat().st_size)
+    return PackageInfo(
+        path=output_path,
+        size_bytes=output_path.stat().st_size,
+        packages=packages,
+        pins_source=pins.source,
+    )
 
 
 def runtime_requirements() -> list[str]:
@@ -141,6 +183,119 @@ def _requirements_from_pyproject() -> list[str]:
     return [str(dep) for dep in deps]
 
 
+def canonical(name: str) -> str:
+    """A distribution's name as pip compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _name_and_extras(requirement: str) -> tuple[str, set[str]]:
+    """("pydantic", {"email"}) of "pydantic[email]>=2.6; python_version >= '3.8'"."""
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?", requirement)
+    if match is None:
+        raise PackagingError(f"cannot read the requirement {requirement!r}")
+    extras = {canonical(e) for e in (match.group(2) or "").split(",") if e.strip()}
+    return canonical(match.group(1)), extras
+
+
+def installed_pins(requirements: Sequence[str]) -> Pins:
+    """The versions installed beside e2echeck of `requirements` and of everything
+    they require, in turn (each distribution's own metadata, its extras followed
+    only where a requirement asks for them). Requirements that need another Python
+    than this one may name distributions not installed here: those are skipped, and
+    the manifest shows the version pip chose."""
+    import importlib.metadata
+
+    versions: dict[str, str] = {}
+    missing: list[str] = []
+    seen: set[tuple[str, frozenset[str]]] = set()
+    pending = [_name_and_extras(req) for req in requirements]
+    while pending:
+        name, extras = pending.pop()
+        if (name, frozenset(extras)) in seen:
+            continue
+        seen.add((name, frozenset(extras)))
+        try:
+            distribution = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            if any(_named(req, name) for req in requirements):
+                missing.append(name)
+            continue
+        versions[name] = distribution.version
+        for requirement in distribution.requires or ():
+            wanted = _extra_of(requirement)
+            if wanted is None or wanted in extras:
+                pending.append(_name_and_extras(requirement))
+    if missing:
+        raise PackagingError(
+            f"{', '.join(sorted(missing))} not installed beside e2echeck, so its version "
+            "cannot be pinned: install e2echeck with its dependencies, or pass "
+            "--constraints FILE"
+        )
+    return Pins(versions, f"the versions installed beside e2echeck ({sys.executable})")
+
+
+def _extra_of(requirement: str) -> str | None:
+    """The extra a requirement belongs to ("extra == 'x'" in its marker), if any."""
+    match = re.search(r"""extra\s*==\s*["']([^"']+)["']""", requirement.partition(";")[2])
+    return canonical(match.group(1)) if match else None
+
+
+def constraint_pins(path: str | os.PathLike[str], requirements: Sequence[str]) -> Pins:
+    """The `name==version` pins of a pip requirements file (comments, options and
+    environment markers ignored); every one of `requirements` must be pinned there."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConstraintsError(
+            f"cannot read the constraints file {path}: {exc.strerror or exc}"
+        ) from exc
+    versions: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split(" #", 1)[0].split(";", 1)[0].strip()
+        if not line or line.startswith(("#", "-")) or _named(line, "e2echeck"):
+            continue  # e2echeck itself is copied from its source (`pip freeze` names it)
+        match = re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*(\S+)", line)
+        if match is None:
+            raise ConstraintsError(
+                f"{path}:{number}: expected a pin such as 'click==8.1.7', got {raw.strip()!r}"
+            )
+        versions[canonical(match.group(1))] = match.group(2)
+    unpinned = sorted({_name_and_extras(req)[0] for req in requirements} - versions.keys())
+    if unpinned:
+        raise ConstraintsError(
+            f"{path} pins no version of {', '.join(unpinned)} (a dependency of e2echeck)"
+        )
+    return Pins(versions, f"the versions {path} pins")
+
+
+def bundled_packages(target: Path) -> tuple[str, ...]:
+    """ "name==version" of every distribution pip installed into `target`, sorted."""
+    found = set()
+    for info in target.glob("*.dist-info"):
+        metadata = (info / "METADATA").read_text(encoding="utf-8", errors="replace")
+        fields = dict(
+            line.split(": ", 1)
+            for line in metadata.split("\n\n", 1)[0].splitlines()
+            if ": " in line
+        )
+        found.add(f"{canonical(fields['Name'])}=={fields['Version']}")
+    return tuple(sorted(found))
+
+
+def manifest_bytes(python_version: str, arch: str, packages: Sequence[str]) -> bytes:
+    """The zip's manifest: what it holds, with nothing that changes between builds."""
+    from e2echeck import __version__
+
+    document = {
+        "e2echeck": __version__,
+        "python": python_version,
+        "arch": arch,
+        "platform": ARCHITECTURES[arch],
+        "packages": sorted(packages),
+    }
+    return (json.dumps(document, indent=2) + "\n").encode("utf-8")
+
+
 def _named(requirement: str, name: str) -> bool:
     """Whether `requirement` ("tzdata>=2024.1; ...") is for the distribution `name`."""
     head = requirement.split(";", 1)[0].strip().lower()
@@ -159,7 +314,9 @@ def _is_python_version(value: str) -> bool:
     return dot == "." and major == "3" and minor.isdigit()
 
 
-def _pip_install(target: Path, deps: Sequence[str], python_version: str, arch: str) -> None:
+def _pip_install(
+    target: Path, deps: Sequence[str], python_version: str, arch: str, constraints: Path
+) -> None:
     command = [
         sys.executable,
         "-m",
@@ -179,6 +336,8 @@ def _pip_install(target: Path, deps: Sequence[str], python_version: str, arch: s
         "--disable-pip-version-check",
         "--no-input",
         "--quiet",
+        "--constraint",
+        str(constraints),
         *deps,
     ]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")

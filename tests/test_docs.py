@@ -20,7 +20,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from e2echeck._docgen import cli_reference, config_reference
+from docgen import cli_reference, config_reference
 from e2echeck.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +116,8 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
         assert (tmp_path / "site" / page if page != "index" else tmp_path / "site").is_dir()
     built = (tmp_path / "site" / "configuration" / "index.html").read_text(encoding="utf-8")
     assert 'id="ref-expect"' in built
+    # docs/docgen.py is tooling, not a page or an asset to publish.
+    assert not sorted((tmp_path / "site").rglob("*.py"))
 
 
 # -- the examples -------------------------------------------------------------
@@ -246,7 +248,7 @@ def test_the_generator_renders_any_model() -> None:
 
     from pydantic import BaseModel, Field
 
-    from e2echeck._docgen import model_reference
+    from docgen import model_reference
     from e2echeck.config.types import Duration
 
     class Leaf(BaseModel):

@@ -7,6 +7,8 @@ Running the zip is in tests/lambda/test_lambda_zip.py."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import os
 import zipfile
 from pathlib import Path
@@ -14,12 +16,19 @@ from pathlib import Path
 import pytest
 
 from e2echeck.config import ConfigError
+from e2echeck.lambda_handler import manifest_record
 from e2echeck.packaging import (
     HANDLER,
+    MANIFEST_NAME,
+    ConstraintsError,
     PackagingError,
     _is_extra,
     _write_zip,
     build_lambda_zip,
+    bundled_packages,
+    constraint_pins,
+    installed_pins,
+    manifest_bytes,
     runtime_requirements,
 )
 from tests.support.cli import run_cli
@@ -80,6 +89,111 @@ def test_bad_arguments(valid_config: Path, tmp_path: Path) -> None:
         build_lambda_zip(valid_config, tmp_path / "x.zip", python_version="twelve")
 
 
+# -- pins and the manifest ------------------------------------------------------------
+
+RUNTIME = [*runtime_requirements(), "tzdata"]
+
+
+def test_pins_are_the_versions_installed_beside_e2echeck() -> None:
+    pins = installed_pins(RUNTIME)
+    assert "installed beside e2echeck" in pins.source
+    # Every runtime dependency, and what they require in turn (pydantic -> pydantic-core).
+    for name in ("click", "pydantic", "pydantic-core", "httpx2", "pyyaml", "tzdata"):
+        assert pins.versions[name] == importlib.metadata.version(name), name
+    assert not {"boto3", "pytest", "moto"} & pins.versions.keys()  # no extra followed
+
+
+def test_a_dependency_not_installed_cannot_be_pinned() -> None:
+    with pytest.raises(PackagingError, match="e2echeck-no-such-dist not installed"):
+        installed_pins([*RUNTIME, "e2echeck-no-such-dist>=1"])
+
+
+def test_pins_from_a_constraints_file(tmp_path: Path) -> None:
+    constraints = tmp_path / "constraints.txt"
+    lines = [f"{name}==1.{i}" for i, name in enumerate(["click", "PyYAML", "pydantic"])]
+    constraints.write_text(
+        "# comment\n--index-url https://pypi.invalid/simple\n\n"
+        + "\n".join(lines)
+        + "\nhttpx2[http2]==2.0 ; python_version >= '3.11'  # via e2echeck\n"
+        "pagerduty==7.0\npython_jsonpath==2.0\ntzdata==2024.1\n    # via e2echeck\n"
+        "e2echeck @ file:///src/e2echeck\n"  # as `pip freeze` names it: its source is copied
+    )
+    pins = constraint_pins(constraints, RUNTIME)
+    assert pins.versions == {
+        "click": "1.0",
+        "pyyaml": "1.1",
+        "pydantic": "1.2",
+        "httpx2": "2.0",
+        "pagerduty": "7.0",
+        "python-jsonpath": "2.0",
+        "tzdata": "2024.1",
+    }
+    assert str(constraints) in pins.source
+
+
+def test_a_constraints_file_must_pin_every_dependency(tmp_path: Path) -> None:
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("click==8.1.7\n")
+    with pytest.raises(ConstraintsError, match=r"pins no version of httpx2, pagerduty, pydantic"):
+        constraint_pins(constraints, RUNTIME)
+    constraints.write_text("click==8.1.7\npyyaml>=6\n")
+    with pytest.raises(ConstraintsError, match=r"constraints.txt:2: expected a pin .*'pyyaml>=6'"):
+        constraint_pins(constraints, RUNTIME)
+    with pytest.raises(ConstraintsError, match="cannot read the constraints file"):
+        constraint_pins(tmp_path / "missing.txt", RUNTIME)
+
+
+def test_cli_exits_2_on_a_bad_constraints_file(valid_config: Path, tmp_path: Path) -> None:
+    constraints = tmp_path / "pins.txt"
+    constraints.write_text("click>=8\n")
+    output = tmp_path / "x.zip"
+    result = run_cli(
+        "package", str(valid_config), "-o", str(output), "--constraints", str(constraints)
+    )
+    assert result.exit_code == 2, result.output
+    assert f"{constraints}:1: expected a pin" in result.stderr
+    assert "Traceback" not in result.output
+    result = run_cli("package", str(valid_config), "--constraints", str(tmp_path / "none.txt"))
+    assert result.exit_code == 2 and "none.txt" in result.stderr
+    assert not output.exists()
+
+
+def test_the_manifest_names_every_bundled_package_and_nothing_that_varies(
+    tmp_path: Path,
+) -> None:
+    for name, version in (("PyYAML", "6.0.3"), ("pydantic_core", "2.41.5")):
+        info = tmp_path / f"{name}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nName: not this\n"
+        )
+    packages = bundled_packages(tmp_path)
+    assert packages == ("pydantic-core==2.41.5", "pyyaml==6.0.3")
+
+    manifest = manifest_bytes("3.12", "arm64", list(reversed(packages)))
+    assert manifest == manifest_bytes("3.12", "arm64", packages)  # no timestamp, sorted
+    document = json.loads(manifest)
+    from e2echeck import __version__
+
+    assert document == {
+        "e2echeck": __version__,
+        "python": "3.12",
+        "arch": "arm64",
+        "platform": "manylinux2014_aarch64",
+        "packages": ["pydantic-core==2.41.5", "pyyaml==6.0.3"],
+    }
+
+    # The handler's cold-start line: the manifest, and the Python that runs it.
+    (tmp_path / MANIFEST_NAME).write_bytes(manifest)
+    record = manifest_record(tmp_path / MANIFEST_NAME)
+    assert record == {"type": "manifest", **document, "running_python": record["running_python"]}
+    assert record["running_python"].startswith("3.")
+    assert manifest_record(tmp_path / "absent.json") is None
+    (tmp_path / MANIFEST_NAME).write_text("{not json")
+    broken = manifest_record(tmp_path / MANIFEST_NAME)
+    assert broken is not None and broken["error"].startswith(f"cannot read {MANIFEST_NAME}")
+
+
 @pytest.mark.slow
 def test_pip_failure_is_reported(valid_config: Path, tmp_path: Path) -> None:
     with pytest.raises(PackagingError, match="pip could not install"):
@@ -128,10 +242,19 @@ def test_cli_builds_the_lambda_zip(
     assert str(output) in result.stdout
     assert str(size) in result.stdout
     assert HANDLER in result.stdout
+    pinned = next(line for line in result.stdout.splitlines() if line.startswith("pinned:"))
+    assert "to the versions installed beside e2echeck" in pinned, result.stdout
+    assert f"manifest: {MANIFEST_NAME} in the zip" in result.stdout
 
     with zipfile.ZipFile(output) as archive:
         names = archive.namelist()
         assert archive.read("checks.yaml").decode() == VALID  # renamed, at the root
+        manifest = json.loads(archive.read(MANIFEST_NAME))
+    assert (manifest["python"], manifest["arch"]) == (python, arch)
+    # Every package is pinned to this environment's version, whatever the target.
+    assert f"pydantic-core=={importlib.metadata.version('pydantic-core')}" in manifest["packages"]
+    assert f"click=={importlib.metadata.version('click')}" in manifest["packages"]
+    assert len(manifest["packages"]) == int(pinned.split()[1])
     tag = python.replace(".", "")
     compiled = [n for n in names if n.endswith(".so")]
     assert compiled

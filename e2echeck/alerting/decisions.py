@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from e2echeck.alerting.results import NOT_SENT_NO_RESOLVE, ActionName
 from e2echeck.alerting.sinks.base import Pending
 from e2echeck.alerting.state import AlertState, State, advance, now_iso
 from e2echeck.alerting.transitions import (
     CONTROL_DEDUP_KEY,
+    NOT_SENT_NO_RESOLVE,
+    ActionName,
     Observation,
     Transition,
     resolve_transition,

@@ -10,14 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from e2echeck.alerting.transitions import NOT_SENT_NO_RESOLVE as NOT_SENT_NO_RESOLVE
+from e2echeck.alerting.transitions import ActionName
+
 if TYPE_CHECKING:
     from e2echeck.alerting.decisions import Decision
     from e2echeck.alerting.delivery import DeliveryResult
     from e2echeck.alerting.sinks.base import Sink
 
-ActionName = Literal["trigger", "resolve", "none"]
 NOT_SENT_DRY_RUN = "not sent (--no-alert)"
-NOT_SENT_NO_RESOLVE = "not sent (send_resolve: false)"
 NOT_SENT_NO_SINK = "not sent (notify: [])"
 REDELIVERY = "kept from an earlier run"
 

@@ -23,6 +23,7 @@ MAX_SUMMARY = 1024
 MAX_BODY_EXCERPT_BYTES = 2048
 
 Action = Literal["trigger", "resolve"]
+ActionName = Literal["trigger", "resolve", "none"]  # what a decision does this run
 Signal = Literal["fail", "pass"]
 
 
@@ -147,6 +148,7 @@ class Observation:
 NOTE_UNKNOWN = "not sent (unknown: the checker lost connectivity)"
 NOTE_SKIPPED = "not sent (skipped)"
 NOTE_CONTROL = f"not sent (control check; see {CONTROL_DEDUP_KEY})"
+NOT_SENT_NO_RESOLVE = "not sent (send_resolve: false)"
 
 
 def observe(config: Config, run: RunResult, redactor: Redactor) -> list[Observation]:

@@ -1,7 +1,7 @@
 """URLs in checks.yaml: what makes one valid, and the references that may stand in them.
 
-A check's URL must have a scheme that some check kind handles (the registry
-lists them, without importing any kind); other URLs (PagerDuty, the
+A check's URL must have a scheme that some check kind handles (config/kinds.py
+lists them); other URLs (PagerDuty, the
 heartbeat) are http:// or https://.
 """
 
@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationInfo
 
-from e2echeck.kinds.registry import SCHEMES, describe_schemes
+from e2echeck.config.kinds import SCHEMES, describe_schemes
 
 TEMPLATE_REFERENCE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
 ENV_REFERENCE = re.compile(r"\$\{[^}]*\}")

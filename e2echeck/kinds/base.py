@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 if TYPE_CHECKING:
     import ssl
 
+    from pydantic import BaseModel
+
     from e2echeck.config.models import Check, CheckSettings
     from e2echeck.redaction.names import NameRule
 
@@ -146,6 +148,11 @@ class Kind(Protocol[PlanT_co]):
 
     @property
     def schemes(self) -> tuple[str, ...]: ...
+
+    @property
+    def config_model(self) -> type[BaseModel]:
+        """The pydantic model of the kind's fields, which `Check` inherits."""
+        ...
 
     def plan(self, check: Check, settings: CheckSettings, rule: NameRule) -> PlanT_co:
         """The check's plan: its settings applied, what can be prepared ahead."""

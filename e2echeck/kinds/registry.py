@@ -1,61 +1,25 @@
-"""The registry of check kinds: the one place that lists them.
+"""Check kinds by URL scheme, each imported on first use.
 
-A check's kind follows from its URL's scheme (a scenario: its first step's).
-Each kind is a package imported by its module path only when a check of the
-run uses it, so its libraries (httpx2 for HTTP) load only then. Validation
-reads only the schemes listed here and imports no kind.
-
-Adding a kind is one new folder under e2echeck/kinds/ and one line in KINDS.
+The kinds themselves are listed once, in e2echeck.config.kinds (names,
+schemes, module paths: data the config validates URLs with); this module
+turns an entry into the kind, importing its package only then.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from e2echeck.config.kinds import KIND_OF_SCHEME as KIND_OF_SCHEME
+from e2echeck.config.kinds import KINDS as KINDS
+from e2echeck.config.kinds import SCHEMES as SCHEMES
+from e2echeck.config.kinds import KindEntry as KindEntry
+from e2echeck.config.kinds import entry_for_url as entry_for_url
 
 if TYPE_CHECKING:
     from e2echeck.kinds.base import Kind
 
-
-@dataclass(frozen=True, slots=True)
-class KindEntry:
-    """A kind's name, its URL schemes and the module whose `KIND` implements it."""
-
-    name: str
-    schemes: tuple[str, ...]
-    module: str
-
-
-KINDS: tuple[KindEntry, ...] = (KindEntry("http", ("http", "https"), "e2echeck.kinds.http"),)
-
-KIND_OF_SCHEME: dict[str, KindEntry] = {
-    scheme: entry for entry in KINDS for scheme in entry.schemes
-}
-SCHEMES: tuple[str, ...] = tuple(KIND_OF_SCHEME)
-
 _loaded: dict[str, Kind[Any]] = {}
-
-
-def scheme_of(url: str) -> str:
-    """The URL's scheme, lower-cased ('' when it has none)."""
-    scheme, colon, _ = url.partition(":")
-    return scheme.lower() if colon else ""
-
-
-def describe_schemes() -> str:
-    """The known schemes for a message: 'http:// or https://'."""
-    shown = [f"{scheme}://" for scheme in SCHEMES]
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
-
-
-def entry_for_url(url: str) -> KindEntry:
-    """The registry entry of the kind that checks `url`; ValueError naming
-    the known schemes when none does (the config rejects such URLs first)."""
-    found = KIND_OF_SCHEME.get(scheme_of(url))
-    if found is None:
-        raise ValueError(f"no check kind for {url!r}: expected {describe_schemes()}")
-    return found
 
 
 def load_kind(entry: KindEntry) -> Kind[Any]:

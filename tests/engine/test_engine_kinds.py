@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from e2echeck.config import Config
+from e2echeck.config import Check, Config
 from e2echeck.engine import CheckResult, Outcome, RunResult
 from e2echeck.kinds import KINDS, SCHEMES, ReportField, kind_for_url, load_kind
 from e2echeck.kinds.registry import entry_for_url
@@ -53,6 +53,7 @@ def test_every_kind_folder_is_registered_once_with_its_own_name_and_schemes() ->
         assert entry.module == f"e2echeck.kinds.{entry.name}"
         kind = load_kind(entry)
         assert (kind.name, kind.schemes) == (entry.name, entry.schemes)
+        assert issubclass(Check, kind.config_model)
 
 
 def test_no_module_reaches_a_kind_except_through_the_registry() -> None:
@@ -67,6 +68,12 @@ def test_no_module_reaches_a_kind_except_through_the_registry() -> None:
             if any(name == m or name.startswith(m + ".") for m in kind_modules)
         ]
         assert not reached, f"{path} imports {reached}: go through e2echeck.kinds.registry"
+
+
+def test_the_config_imports_no_kind() -> None:
+    for path in (PACKAGE / "config").rglob("*.py"):
+        climbs = [m for m in _imports(path) if m.startswith(("e2echeck.kinds", "e2echeck.engine"))]
+        assert not climbs, f"{path} imports {climbs}"
 
 
 def test_renderers_name_no_kind_and_no_http_column() -> None:

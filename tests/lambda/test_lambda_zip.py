@@ -7,8 +7,10 @@ PagerDuty Events API on 127.0.0.1."""
 from __future__ import annotations
 
 import glob
+import importlib.metadata
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -19,9 +21,12 @@ from typing import Any
 
 import pytest
 
-from e2echeck.packaging import HANDLER, build_lambda_zip
+from e2echeck.packaging import HANDLER, MANIFEST_NAME, build_lambda_zip
+from tests.support.cli import run_cli
 from tests.support.delivery import FAST_POLICY_ENV
 from tests.support.lambda_runtime import ROUTING_KEY, BuiltZip, RuntimeAPI, Servers
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow  # builds the zip with pip (seconds), runs it in fresh interpreters
 
@@ -136,6 +141,60 @@ def test_zip_contents(lambda_zip: BuiltZip) -> None:
     assert any(n.startswith("yaml/_yaml") and f"cpython-{tag}" in n for n in names)
     assert wheel_tags(lambda_zip.path, "pydantic_core") == {f"cp{tag}"}
     assert wheel_tags(lambda_zip.path, "pyyaml") == {f"cp{tag}"}
+    # No docs or build tooling rides along.
+    assert not [n for n in names if "docgen" in n or n.split("/")[0] in ("docs", "tests")]
+
+
+def test_the_manifest_pins_what_the_zip_holds(lambda_zip: BuiltZip) -> None:
+    """Every bundled distribution is in the manifest at the version installed here
+    (the environment that validated and ran the checks)."""
+    from e2echeck import __version__
+
+    with zipfile.ZipFile(lambda_zip.path) as archive:
+        manifest = json.loads(archive.read(MANIFEST_NAME))
+        dist_infos = sorted(
+            {n.split("/")[0] for n in archive.namelist() if n.split("/")[0].endswith(".dist-info")}
+        )
+    assert manifest["e2echeck"] == __version__
+    assert (manifest["python"], manifest["arch"]) == (lambda_zip.python_version, lambda_zip.arch)
+    packages = manifest["packages"]
+    assert packages == sorted(packages) and len(packages) == len(dist_infos)
+    for package in packages:
+        name, version = package.split("==")
+        assert version == importlib.metadata.version(name), package
+    names = {package.split("==")[0] for package in packages}
+    assert {"click", "pydantic", "pydantic-core", "httpx2", "pagerduty", "tzdata"} <= names
+    assert not {"boto3", "botocore", "s3transfer"} & names
+
+
+def test_constraints_pin_the_zip_instead(lambda_zip: BuiltZip, tmp_path: Path) -> None:
+    """`package --constraints FILE` takes the file's versions: the lock, with tzdata
+    held to an older release than the one installed here."""
+    lock = (ROOT / "requirements" / "ci.txt").read_text(encoding="utf-8")
+    constraints = tmp_path / "pins.txt"
+    constraints.write_text(
+        "\n".join(
+            "tzdata==2024.2" if line.startswith("tzdata==") else line for line in lock.splitlines()
+        )
+    )
+    output = tmp_path / "pinned.zip"
+    args = ["package", str(lambda_zip.config), "-o", str(output), "--constraints", str(constraints)]
+    result = run_cli(*args, "--python", lambda_zip.python_version, "--arch", lambda_zip.arch)
+    assert result.exit_code == 0, result.output
+    assert f"to the versions {constraints} pins" in result.stdout
+
+    with zipfile.ZipFile(output) as archive:
+        manifest = json.loads(archive.read(MANIFEST_NAME))
+        names = archive.namelist()
+    assert "tzdata==2024.2" in manifest["packages"]
+    assert any(n.startswith("tzdata-2024.2.dist-info/") for n in names)
+    locked = dict(
+        line.split("==", 1) for line in lock.splitlines() if "==" in line and line[0].isalnum()
+    )
+    for package in manifest["packages"]:
+        name, version = package.split("==")
+        if name != "tzdata":
+            assert locked[name] == version, package
 
 
 def wheel_tags(path: Path, distribution: str) -> set[str]:
@@ -179,6 +238,9 @@ def test_zip_runs_the_checks_in_a_bare_interpreter(unpacked_zip: Path, servers: 
     lines = [json.loads(ln) for ln in data["stdout"].splitlines() if ln.startswith("{")]
     assert sorted(ln["name"] for ln in lines if ln["type"] == "check") == ["down", "up"]
     assert ROUTING_KEY not in data["stdout"]
+    # The first line says which versions run: the zip's manifest and the Python.
+    manifest = json.loads((unpacked_zip / MANIFEST_NAME).read_text())
+    assert lines[0] == {"type": "manifest", **manifest, "running_python": platform.python_version()}
 
 
 def test_zip_through_awslambdaric(
@@ -257,6 +319,16 @@ def test_zip_through_awslambdaric(
     assert [e["event_action"] for e in servers.events].count("trigger") == 1
     check_lines = [json.loads(ln) for ln in output.splitlines() if ln.startswith('{"type":"check"')]
     assert len(check_lines) >= 3  # one per check and run: 2, then 1
+    # One cold start, three invocations: the manifest is logged once, before them.
+    manifest_lines = [
+        json.loads(ln) for ln in output.splitlines() if ln.startswith('{"type":"manifest"')
+    ]
+    assert len(manifest_lines) == 1, output
+    assert (
+        manifest_lines[0]["packages"]
+        == json.loads((unpacked_zip / MANIFEST_NAME).read_text())["packages"]
+    )
+    assert output.index('{"type":"manifest"') < output.index('{"type":"check"')
     assert ROUTING_KEY not in output
 
 

@@ -3,13 +3,12 @@ that check them, for the tests of both."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.tools import find_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "template.yaml"
@@ -17,8 +16,8 @@ DOCKERFILE = ROOT / "Dockerfile"
 
 
 def tool(name: str, package: str) -> str:
-    """The tool's executable: on PATH or next to this interpreter."""
-    found = shutil.which(name) or shutil.which(name, path=os.path.dirname(sys.executable))
+    """The tool's executable: in this interpreter's environment, else on PATH."""
+    found = find_tool(name)
     if found is None:
         pytest.skip(f"{name} is not installed (pip install {package}, in the test extra)")
     return found

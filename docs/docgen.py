@@ -1,7 +1,9 @@
 """Markdown references generated from the code, for the docs (run by cog).
 
-Never imported at run time: `cog -r docs/*.md` calls it to rewrite the blocks
-between `[[[cog` and `[[[end]]]` in docs/, and a test fails when they are stale.
+Docs tooling, kept beside the docs and out of the package (it ships in neither the
+wheel nor the Lambda zip): `cog -r docs/*.md` imports it as `docgen` (cog puts the
+page's directory on sys.path) to rewrite the blocks between `[[[cog` and `[[[end]]]`
+in docs/, and a test fails when they are stale. mkdocs.yml keeps it out of the site.
 The configuration reference walks the JSON Schema that editors use (so the two
 cannot disagree) and takes defaults from the pydantic models; the CLI reference
 is Click's own help of every command.

@@ -1,0 +1,56 @@
+"""The check kinds a checks.yaml may use: the one place that lists them.
+
+A check's kind follows from its URL's scheme (a scenario: its first step's).
+The config reads the schemes listed here to reject a URL that no kind checks;
+the engine imports a kind's package, by the module path listed here, only when
+a check of the run uses it (see e2echeck.kinds.registry), so neither loading a
+file nor running other kinds loads its libraries (httpx2 for HTTP).
+
+Adding a kind is one new folder under e2echeck/kinds/ and one line in KINDS.
+This module imports nothing, so every layer may read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class KindEntry:
+    """A kind's name, its URL schemes and the module whose `KIND` implements it."""
+
+    name: str
+    schemes: tuple[str, ...]
+    module: str
+
+
+KINDS: tuple[KindEntry, ...] = (
+    # one line per kind: its name, its URL schemes, its package under e2echeck/kinds/
+    KindEntry("http", ("http", "https"), "e2echeck.kinds.http"),
+)
+
+KIND_OF_SCHEME: dict[str, KindEntry] = {
+    scheme: entry for entry in KINDS for scheme in entry.schemes
+}
+SCHEMES: tuple[str, ...] = tuple(KIND_OF_SCHEME)
+
+
+def scheme_of(url: str) -> str:
+    """The URL's scheme, lower-cased ('' when it has none)."""
+    scheme, colon, _ = url.partition(":")
+    return scheme.lower() if colon else ""
+
+
+def describe_schemes() -> str:
+    """The known schemes for a message: 'http:// or https://'."""
+    shown = [f"{scheme}://" for scheme in SCHEMES]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+def entry_for_url(url: str) -> KindEntry:
+    """The registry entry of the kind that checks `url`; ValueError naming
+    the known schemes when none does (the config rejects such URLs first)."""
+    found = KIND_OF_SCHEME.get(scheme_of(url))
+    if found is None:
+        raise ValueError(f"no check kind for {url!r}: expected {describe_schemes()}")
+    return found
