@@ -10,12 +10,44 @@ Kept free of heavy imports: the CLI names these classes at start-up.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Literal
 
 from e2echeck import exit_codes
 
-if TYPE_CHECKING:
-    from e2echeck.config.problems import Problem
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or warning in a config file, placed at its line, column and field
+    path: what a ConfigError carries and the CLI prints. Defined here, with the
+    errors, so that this module imports nothing of the config."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __post_init__(self) -> None:
+        # One line per problem, whatever the YAML library or the value says.
+        object.__setattr__(self, "message", " ".join(self.message.split()))
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        field_path = f" {self.path}:" if self.path else ""
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{where}:{field_path} {label}{self.message}"
+
+    def as_dict(self) -> dict[str, str | int]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "message": self.message,
+            "severity": self.severity,
+        }
 
 
 class E2ECheckError(Exception):
@@ -100,6 +132,7 @@ __all__ = [
     "E2ECheckError",
     "LocationError",
     "PackagingError",
+    "Problem",
     "SelectionError",
     "StateError",
     "UndeliveredEventsError",

@@ -54,7 +54,7 @@ def error_lines(error: BaseException, prefix: str = DEFAULT_PREFIX) -> list[str]
     """The lines shown for `error`: a config error's every problem and their count,
     an e2echeck error's message, or one line naming an unexpected exception."""
     if isinstance(error, ConfigError):
-        count = sum(1 for p in error.problems if getattr(p, "severity", "error") == "error")
+        count = sum(1 for p in error.problems if p.severity == "error")
         plural = "s" if count != 1 else ""
         return [
             *(str(p) for p in error.problems),

@@ -1,49 +1,15 @@
-"""What is wrong with a checks.yaml, placed in the file: `Problem` and its paths."""
+"""What is wrong with a checks.yaml, placed in the file: `Problem` (defined with
+the errors, which carry it) and its paths."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Literal
 
-from e2echeck.errors import ConfigError
+from e2echeck.errors import ConfigError, Problem
 
 #: Where a value sits in the document: ("checks", 2, "expect", "status").
 Loc = tuple[str | int, ...]
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One error or warning, placed in the file."""
-
-    file: str
-    line: int
-    column: int
-    path: str
-    message: str
-    severity: Severity = "error"
-
-    def __post_init__(self) -> None:
-        # One line per problem, whatever the YAML library or the value says.
-        object.__setattr__(self, "message", " ".join(self.message.split()))
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
-        field_path = f" {self.path}:" if self.path else ""
-        label = "warning: " if self.severity == "warning" else ""
-        return f"{where}:{field_path} {label}{self.message}"
-
-    def as_dict(self) -> dict[str, str | int]:
-        return {
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "path": self.path,
-            "message": self.message,
-            "severity": self.severity,
-        }
 
 
 class ReadError(Exception):
