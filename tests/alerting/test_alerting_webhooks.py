@@ -243,3 +243,60 @@ def test_pagerduty_is_optional_when_no_check_notifies_it(
     cli = run_cli("run", str(path), env={"AUDIT_HOOK_URL": receiver.url})
     assert cli.exit_code == 2, cli.output
     assert "routing key" in cli.output
+
+
+def test_each_sink_owes_its_own_transition(
+    fake_pd: FakePagerDuty, receiver: Receiver, tmp_path: Path
+) -> None:
+    """PagerDuty takes the trigger while the webhook answers 500: only the
+    webhook's copy is kept, and the next run sends it there alone."""
+    state = tmp_path / "state.json"
+    config = _config(fake_pd, receiver.url, state=state)
+    send_alerts(config, run_of(result(config, "api"), result(config, "web")), dry_run=False)
+    receiver.take()
+    fake_pd.reset()
+
+    receiver.status = 500
+    failing = run_of(result(config, "api", "failed"), result(config, "web"))
+    report = send_alerts(config, failing, dry_run=False, policy=FAST)
+    assert [e["event_action"] for e in fake_pd.events] == ["trigger"]
+    assert report.undelivered == 1
+    assert report.checks["api"].delivery.startswith("failed: audit: webhook audit: HTTP 500")
+    kept = json.loads(state.read_text())["alerts"]["api"]["undelivered"]
+    assert [p["sink"] for p in kept] == ["audit"]
+
+    receiver.status = 200
+    receiver.take()
+    fake_pd.reset()
+    again = send_alerts(config, failing, dry_run=False, policy=FAST)
+    assert again.undelivered == 0
+    assert fake_pd.events == []  # PagerDuty already has it
+    assert [_verified(p)["action"] for p in receiver.take()] == ["trigger"]
+
+
+def test_locations_send_each_transition_once_to_every_sink(
+    fake_pd: FakePagerDuty, receiver: Receiver, tmp_path: Path
+) -> None:
+    state = tmp_path / "shared.json"
+    document = config_document(
+        [service("api"), service("web")],
+        defaults={**QUICK_DEFAULTS, "notify": ["pagerduty", "audit"]},
+        events_url=fake_pd.url,
+        state=state,
+    )
+    document["webhooks"] = {"audit": {"url": "${AUDIT_HOOK_URL}", "secret": HOOK_SECRET}}
+    document["locations"] = {"expected": ["us", "eu", "ap"], "quorum": 2}
+    config = load_config(document, env={**ENV, "AUDIT_HOOK_URL": receiver.url})
+    failing = run_of(result(config, "api", "failed"), result(config, "web"))
+    for where in ("us", "eu", "ap"):  # the quorum is reached at eu; ap sees no change
+        send_alerts(config, failing, dry_run=False, policy=FAST, location=where)
+    triggers = [e for e in fake_pd.events if e["event_action"] == "trigger"]
+    assert [e["dedup_key"] for e in triggers] == ["api"]
+    posts = [_verified(p) for p in receiver.take()]
+    [trigger] = [p for p in posts if p["action"] == "trigger"]
+    assert trigger["summary"] == triggers[0]["payload"]["summary"]
+    assert trigger["summary"].startswith("api failed in 2 of 3 locations (us, eu)")
+    assert trigger["details"]["quorum"] == "2 of 3 failing, 2 needed"
+    saved = json.loads(state.read_text())
+    assert all(alert["undelivered"] == [] for alert in saved["alerts"].values())
+    assert saved["locations"]["sending"] == []
