@@ -104,11 +104,17 @@ class Transition:
         )
 
     def redacted(self, redactor: Redactor) -> Transition:
-        """Every string redacted (keys too), then the size limits applied.
+        """Every string value redacted, then the size limits applied.
 
         Redaction comes first: truncating first could cut a secret in two, and
-        the half left in the text would no longer match."""
+        the half left in the text would no longer match. What names the alert
+        (the dedup key, the check's name and tags, the keys of `details`) is
+        never rewritten: the config refuses a secret inside a name or a tag, and
+        a value learnt from a response must not turn an event into another."""
         details = redactor.data(self.details)
+        for name in IDENTITY_DETAILS:
+            if name in self.details:
+                details[name] = self.details[name]
         if isinstance(details.get("body_excerpt"), str):
             details["body_excerpt"] = truncate_bytes(
                 details["body_excerpt"], MAX_BODY_EXCERPT_BYTES
@@ -186,6 +192,9 @@ def _control_observation(config: Config, run: RunResult, redactor: Redactor) -> 
         return Observation(CONTROL_DEDUP_KEY, CONTROL_DEDUP_KEY, None, "pass")
     return None  # no control checks ran: the run says nothing about connectivity
 
+
+# Details that name the alert: kept as they are by `Transition.redacted`.
+IDENTITY_DETAILS = ("check", "tags")
 
 # Facts of a result's kind details that a sink may leave out (pagerduty.body_excerpt).
 BODY_EXCERPT = "body_excerpt"

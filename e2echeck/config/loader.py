@@ -20,7 +20,7 @@ from e2echeck.config.locations import location_problems
 from e2echeck.config.models import Config
 from e2echeck.config.problems import ConfigError, Problem, ReadError, format_path
 from e2echeck.config.pydantic_errors import problems_from_validation_error
-from e2echeck.config.redact import mask_problems
+from e2echeck.config.redact import identity_problems, mask_problems
 from e2echeck.config.rules import cross_field_problems
 from e2echeck.config.urls import UNRESOLVED_CONTEXT_KEY
 from e2echeck.config.webhooks import notify_problems
@@ -197,12 +197,14 @@ def _check_config_text(
     problems.extend(cross_field_problems(document, reader))
     problems.extend(location_problems(document, reader))
     problems.extend(notify_problems(document, reader))
+    if config is not None:
+        config._secrets = frozenset(interpolate.secrets)
+        config._env_values = {k: frozenset(v) for k, v in interpolate.env_values.items()}
+        problems.extend(identity_problems(config, reader))
     problems = mask_problems(problems, interpolate, document)
     if config is None or any(p.severity == "error" for p in problems):
         return LoadResult(source, None, _sorted(problems))
     config._source = source
-    config._secrets = frozenset(interpolate.secrets)
-    config._env_values = {k: frozenset(v) for k, v in interpolate.env_values.items()}
     config._unset_routing_keys = tuple(reader.unset_routing_keys)
     return LoadResult(source, config, _sorted(problems))
 

@@ -18,14 +18,15 @@ from urllib.parse import parse_qsl, urlsplit
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from e2echeck.config._base import ConfigModel
-from e2echeck.redaction.names import NameRule
+from e2echeck.redaction.names import MIN_SECRET_LENGTH, NameRule
 from e2echeck.redaction.redactor import Redactor
 from e2echeck.redaction.scrub import add_secret, collect_sensitive
 
 if TYPE_CHECKING:
     from e2echeck.config.interpolation import Interpolator
     from e2echeck.config.models import Config
-    from e2echeck.config.problems import Problem
+    from e2echeck.config.problems import Loc, Problem
+    from e2echeck.config.yaml_reader import PositionedReader
 
 
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -87,6 +88,34 @@ def config_secrets(
         for request in [*check.steps] if check.steps else [check]:
             _request(request, rule, found)
     return frozenset(value for value in found if value)
+
+
+def identity_problems(config: Config, reader: PositionedReader) -> list[Problem]:
+    """A configured secret inside a check's name, dedup key or tag: these name an
+    alert (in PagerDuty, the state and metric labels) and are never masked, so
+    the secret would leave the process; masking them instead would merge two
+    checks into one alert. Each is an error at its position, quoting no value."""
+    secrets = [s for s in config.secrets if len(s) >= MIN_SECRET_LENGTH]
+    if not secrets:
+        return []
+    found: list[Problem] = []
+    for index, check in enumerate(config.checks):
+        places: list[tuple[Loc, str, str]] = [(("checks", index, "name"), "name", check.name)]
+        if check.dedup_key:
+            places.append((("checks", index, "dedup_key"), "dedup key", check.dedup_key))
+        places.extend(
+            (("checks", index, "tags", n), "tag", tag) for n, tag in enumerate(check.tags)
+        )
+        for loc, what, value in places:
+            if any(secret in value for secret in secrets):
+                found.append(
+                    reader.problem(
+                        loc,
+                        f"this {what} contains the value of a secret: its value would be "
+                        "sent to PagerDuty and metrics unmasked; rename the check",
+                    )
+                )
+    return found
 
 
 def config_redactor(config: Config) -> Redactor:

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from e2echeck.config.yaml_reader import PositionedReader
 
 RESERVED_DEDUP_KEYS = frozenset({"e2echeck-control"})
+# e2echeck's own alerts (the control alert, the watchdog's per-location alerts)
+# are named so: a check named alike would trigger and resolve one of them.
+RESERVED_PREFIX = "e2echeck-"
 _REQUEST_FIELDS = ("url", "headers", "params", "body", "json", "form")
 
 
@@ -44,14 +47,25 @@ def cross_field_problems(document: object, reader: PositionedReader) -> Iterator
             )
         elif name is not None:
             names[name] = index
+        if name is not None and name.startswith(RESERVED_PREFIX):
+            yield reader.problem(
+                (*loc, "name"),
+                f"names beginning with {RESERVED_PREFIX!r} are reserved for e2echeck's own "
+                "alerts; rename the check",
+            )
         own_key = check.get("dedup_key")
         own_key = own_key if isinstance(own_key, str) and own_key else None
         key = own_key or name
         key_loc = (*loc, "dedup_key") if own_key else (*loc, "name")
         if key is None or (duplicate_name and own_key is None):
             pass  # the same mistake as the duplicate name: one message is enough
-        elif key in RESERVED_DEDUP_KEYS:
-            yield reader.problem(key_loc, f"dedup key {key!r} is reserved for e2echeck itself")
+        elif key in RESERVED_DEDUP_KEYS or key.startswith(RESERVED_PREFIX):
+            if own_key is not None or not key.startswith(RESERVED_PREFIX):
+                yield reader.problem(
+                    key_loc,
+                    f"dedup key {key!r} is reserved for e2echeck itself (dedup keys beginning "
+                    f"with {RESERVED_PREFIX!r} are e2echeck's own alerts)",
+                )
         elif key in dedup_keys:
             yield reader.problem(
                 key_loc,

@@ -35,7 +35,18 @@ def emf_documents(
     when the config has `locations`."""
     documents = [_check_document(result, run, location) for result in run.results]
     found = [d for d in documents if d is not None] + [_run_document(run, location)]
-    return [redactor.data(document) for document in found]
+    return [_redacted(document, redactor) for document in found]
+
+
+def _redacted(document: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
+    """The document redacted, its dimensions kept: a check's name is an identity
+    (the config refuses a secret inside one), and masking a value learnt at run
+    time would merge two checks' series."""
+    redacted: dict[str, Any] = redactor.data(document)
+    for name in (CHECK_DIMENSION, LOCATION_DIMENSION):
+        if name in document:
+            redacted[name] = document[name]
+    return redacted
 
 
 def _check_document(

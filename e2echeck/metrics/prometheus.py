@@ -74,7 +74,9 @@ def write_prometheus(
         "e2echeck_last_run_timestamp_seconds", "When the last run finished", registry=registry
     )
     run = outcome.run
-    label: Callable[[str], str] = redactor.text
+    # Names and dedup keys are identities: the config refuses a secret inside
+    # one, and masking a value learnt at run time would merge two series.
+    label: Callable[[str], str] = str
     for result in run.results:
         if result.outcome is Outcome.SKIPPED:
             continue

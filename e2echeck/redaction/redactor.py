@@ -39,11 +39,14 @@ class Redactor:
         return scrub_pairs(value, self.rule)
 
     def data(self, value: Any) -> Any:
-        """A copy of JSON-like `value` with every string redacted (keys too)."""
+        """A copy of JSON-like `value` with every string value redacted.
+
+        Keys are structure, never rewritten: a secret that happens to equal a
+        key ("custom" in "custom_details") must not change what an event is."""
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.data(k): self.data(v) for k, v in value.items()}
+            return {k: self.data(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return [self.data(item) for item in value]
         return value

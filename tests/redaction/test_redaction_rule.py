@@ -237,7 +237,9 @@ def test_protocol_words_and_numbers_do_not_become_secrets() -> None:
     assert "sess-abc-123" not in _run_redactor(config, run).text("sess-abc-123")
 
 
-def test_metrics_labels_are_masked(tmp_path: Path) -> None:
+def test_a_secret_in_a_metrics_label_is_refused(tmp_path: Path) -> None:
+    """A check's name is a metric label and is never masked (masking would merge
+    series): a secret inside one is a config error, and nothing runs."""
     with TestServer() as server:
         config = write_config(
             tmp_path,
@@ -252,9 +254,9 @@ def test_metrics_labels_are_masked(tmp_path: Path) -> None:
             "run", str(config), "--no-alert", "--metrics", str(metrics),
             env={"SVC_TOKEN": "abcd1234"},
         )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    text = metrics.read_text()
-    assert 'check="svc-***"' in text and "abcd1234" not in text
+    assert result.exit_code == 2, result.output
+    assert "checks[0].name" in result.output and "rename the check" in result.output
+    assert not metrics.exists()
     assert "abcd1234" not in result.output
 
 

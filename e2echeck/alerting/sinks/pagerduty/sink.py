@@ -62,7 +62,7 @@ class PagerDutySink:
 
     def body(self, transition: Transition) -> dict[str, Any]:
         """The event PagerDuty receives, minus its routing key."""
-        key = self.redactor.text(transition.dedup_key)
+        key = transition.dedup_key  # identity, never rewritten (no secret can be in it)
         if transition.action == "resolve":
             return {"event_action": "resolve", "dedup_key": key}
         payload: dict[str, Any] = {
