@@ -55,6 +55,12 @@ from e2echeck.silences import Silence, silences_from_json
 STATE_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # 1: undelivered PagerDuty bodies, migrated when read
 _CORE_KEYS = frozenset({"version", "updated_at", "alerts", "silences", "maintenance"})
+# A state document e2echeck writes is a few levels deep and, for thousands of
+# checks in several locations, a few MiB. Past these it is not one of ours: it
+# is refused as corrupt (a warning, the run goes on) instead of exhausting the
+# stack or the memory of every run in every location.
+MAX_STATE_BYTES = 32 * 1024 * 1024
+MAX_STATE_DEPTH = 64
 AlertStatus = Literal["open", "resolved"]
 
 
@@ -163,11 +169,37 @@ class State:
 
     @classmethod
     def decode(cls, raw: bytes) -> State:
+        """StateError for anything but a state document within the limits:
+        hostile or broken documents of any shape, size or depth included."""
+        if len(raw) > MAX_STATE_BYTES:
+            raise StateError(f"larger than {MAX_STATE_BYTES // (1024 * 1024)} MiB")
+        too_deep = StateError(f"nested deeper than {MAX_STATE_DEPTH} levels")
         try:
             data = json.loads(raw.decode("utf-8"))
+        except RecursionError:
+            raise too_deep from None
         except (UnicodeDecodeError, ValueError) as exc:
             raise StateError(f"not valid JSON ({exc})") from None
-        return cls.from_json(data)
+        if _deeper_than(data, MAX_STATE_DEPTH):
+            raise too_deep
+        try:
+            return cls.from_json(data)
+        except StateError:
+            raise
+        except (TypeError, AttributeError, KeyError, ValueError, RecursionError) as exc:
+            raise StateError(f"not a state document ({type(exc).__name__})") from None
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON-like `value` nests deeper than `limit` (iteratively: no stack)."""
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def migrate_v1_event(data: Any) -> Pending:
