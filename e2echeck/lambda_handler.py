@@ -127,7 +127,12 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     )
     redactor = outcome.redactor
     summary = summarize(outcome, loaded.config, redactor)
-    for document in emf_documents(outcome.run, shown.get("location"), redactor=redactor):
+    report = outcome.alert_report
+    state_failed = report is not None and report.state_failed
+    documents = emf_documents(
+        outcome.run, shown.get("location"), redactor=redactor, state_failed=state_failed
+    )
+    for document in documents:
         _emit(document)
     _emit(
         {
@@ -141,7 +146,9 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     )
     if outcome.exit_code == exit_codes.UNDELIVERED:
         raise UndeliveredEventsError(
-            "at least one PagerDuty event could not be delivered; see the log lines above"
+            "the alert state could not be saved or shared; see the log lines above"
+            if state_failed
+            else "at least one PagerDuty event could not be delivered; see the log lines above"
         )
     return summary
 

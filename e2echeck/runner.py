@@ -188,7 +188,7 @@ class PreparedRun:
             heartbeat_warning = ping_heartbeat(config, redactor=redactor)
         return RunOutcome(
             run=run,
-            exit_code=run_exit_code(run, undelivered=report.undelivered > 0),
+            exit_code=run_exit_code(run, undelivered=report.undelivered > 0 or report.state_failed),
             redactor=redactor,
             alerts=report.checks,
             alert_report=report,

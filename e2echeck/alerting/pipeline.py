@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 
-from e2echeck.alerting.decisions import Routes, decide_stateless
+from e2echeck.alerting.decisions import Decision, Routes, decide_stateless
 from e2echeck.alerting.delivery import DeliveryPolicy, DeliveryResult, deliver
 from e2echeck.alerting.results import AlertReport, build_report
 from e2echeck.alerting.sinks.base import Pending, Sink
@@ -82,9 +82,13 @@ def send_alerts(
             plan.warnings,
             sinks,
         )
+    report.state_failed = plan.state_failed
     if strategy is not None:
         strategy.finish(report, plan, results)
     return report
+
+
+NOT_SENT_DEGRADED = "not sent (shared state unavailable: another location may hold it open)"
 
 
 def _stateless(context: Context, strategy: Strategy | None) -> Plan:
@@ -95,8 +99,16 @@ def _stateless(context: Context, strategy: Strategy | None) -> Plan:
     decisions = decide_stateless(
         observe(config, run, context.redactor), context.send_resolve, context.redactor
     )
+    degraded = strategy is not None and strategy.degraded
+    if degraded:  # a page too many beats a silent outage: never resolve alone
+        decisions = [
+            Decision(d.observation, "none", NOT_SENT_DEGRADED) if d.action == "resolve" else d
+            for d in decisions
+        ]
     warnings = strategy.warnings if strategy is not None else _threshold_warnings(config, run)
-    return Plan(decisions, [], context.route.pending(decisions), warnings=warnings)
+    plan = Plan(decisions, [], context.route.pending(decisions), warnings=warnings)
+    plan.state_failed = degraded
+    return plan
 
 
 def send(

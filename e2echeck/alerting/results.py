@@ -72,6 +72,9 @@ class AlertReport:
     stateful: bool = False  # False: no state configured, or it could not be read
     location: str | None = None  # with `locations`: where this run ran
     silent: dict[str, str] = field(default_factory=dict)  # watch alert -> "action, delivery"
+    # The state could not be saved (or, with locations, the shared state could not
+    # be read or written): the warnings say why; the exit code is 3.
+    state_failed: bool = False
 
     @property
     def sent(self) -> int:

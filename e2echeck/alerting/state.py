@@ -120,6 +120,9 @@ class State:
     maintenance: dict[str, str] = field(default_factory=dict)
     # Other top-level keys, kept as they are (an older file has none).
     sections: dict[str, Any] = field(default_factory=dict)
+    # Read from a state whose last run could not save it (never written): its
+    # resolved alerts may be open in PagerDuty, so this run reconciles them.
+    unrecorded: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -290,6 +293,7 @@ def open_store(location: str) -> StateStore:
 # A temporary state file this old is a leftover of a killed run, never a write
 # in progress (a write takes milliseconds).
 STALE_TEMPORARY_SECONDS = 600.0
+UNRECORDED_SUFFIX = ".unrecorded"
 
 
 class FileStateStore:
@@ -299,14 +303,36 @@ class FileStateStore:
         self.path = Path(location)
         self.location = os.fspath(location)
 
+    @property
+    def marker(self) -> Path:
+        """The state renamed by a run that could not save it (`mark_unrecorded`)."""
+        return self.path.with_name(self.path.name + UNRECORDED_SUFFIX)
+
     def load(self) -> State:
+        marked = self.marker.exists()
+        source = self.marker if marked and not self.path.exists() else self.path
         try:
-            raw = self.path.read_bytes()
+            raw = source.read_bytes()
         except FileNotFoundError:
-            return State()  # the first run
+            return State(unrecorded=marked)  # the first run
         except OSError as exc:
             raise StateError(f"cannot read: {exc.strerror or exc}") from None
-        return State.decode(raw)
+        state = State.decode(raw)
+        state.unrecorded = marked
+        return state
+
+    def mark_unrecorded(self) -> bool:
+        """After a save failed: rename the stale state out of the way, so the next
+        run knows it must reconcile. A rename needs no free space, so it works on a
+        full disk where writing did not. False when even that failed."""
+        try:
+            if self.path.exists():
+                os.replace(self.path, self.marker)
+            else:
+                self.marker.touch()
+        except OSError:
+            return False
+        return True
 
     def save(self, state: State) -> None:
         directory = self.path.parent
@@ -327,6 +353,8 @@ class FileStateStore:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise StateError(f"cannot write: {exc.strerror or exc}") from None
+        with contextlib.suppress(OSError):
+            self.marker.unlink()  # saved: nothing left to reconcile
         _fsync_directory(directory)
         self._remove_stale_temporaries()
 

@@ -54,7 +54,14 @@ from e2echeck.alerting.locking import (
 )
 from e2echeck.alerting.results import NOT_SENT_DRY_RUN, AlertReport
 from e2echeck.alerting.sinks.base import Pending
-from e2echeck.alerting.state import State, StateError, StateStore, now_iso, open_store
+from e2echeck.alerting.state import (
+    FileStateStore,
+    State,
+    StateError,
+    StateStore,
+    now_iso,
+    open_store,
+)
 from e2echeck.alerting.transitions import observe
 from e2echeck.config.models import Config
 from e2echeck.engine.results import RunResult
@@ -94,6 +101,7 @@ class Plan:
     stateful: bool = False
     views: dict[str, QuorumView] = field(default_factory=dict)  # with locations
     silent: list[Decision] = field(default_factory=list)  # the watch on other locations
+    state_failed: bool = False  # the state could not be saved (or shared): exit 3
 
     @property
     def outgoing(self) -> list[Pending]:
@@ -102,6 +110,9 @@ class Plan:
 
 class Strategy(Protocol):
     warnings: list[str]  # why the state could not be used, when it could not
+    # The shared state could not be read or written: no alert is resolved (another
+    # location may hold it open), failures still trigger, and the run fails.
+    degraded: bool
 
     def plan(self, held: contextlib.ExitStack) -> Plan | None: ...
 
@@ -116,6 +127,7 @@ class Single:
     def __init__(self, context: Context, path: str) -> None:
         self.context, self.path = context, path
         self.warnings: list[str] = []
+        self.degraded = False  # a corrupt local state is a warning: see docs/alerting.md
         self.store: StateStore | None = None
         self.state = State()
         self.etag: str | None = None
@@ -137,6 +149,8 @@ class Single:
             return None
         self.store = store
         state = self.state
+        if state.unrecorded:
+            self.warnings.append(reconcile(state, self.path))
         held_keys = apply_maintenance(c.config, c.run, state.silences, c.maintenance)
         state.silences = active_silences(state.silences, c.maintenance.instant())
         observations = observe(c.config, c.run, c.redactor)
@@ -153,15 +167,42 @@ class Single:
         try:
             save_keeping_silences(self.store, self.state, self.etag)
         except StateError as exc:
-            plan.warnings.append(
-                c.redactor.text(
-                    f"state {self.path}: {exc}; this run's alert state and undelivered "
-                    "events are not saved"
-                )
-            )
+            plan.state_failed = True
+            marked = isinstance(self.store, FileStateStore) and self.store.mark_unrecorded()
+            plan.warnings.append(c.redactor.text(unsaved_warning(self.path, exc, results, marked)))
 
     def finish(self, report: AlertReport, plan: Plan, results: list[DeliveryResult]) -> None:
         return None
+
+
+def reconcile(state: State, path: str) -> str:
+    """The last run delivered events it could not record: an alert the state says
+    is resolved may be open, so it is treated as new (a pass sends its resolve, a
+    failure its trigger, thresholds counted as before)."""
+    for alert in state.alerts.values():
+        if alert.state == "resolved":
+            alert.state = None
+    return (
+        f"state {path}: the last run could not save it, so it may not record events it "
+        "delivered; every check that passes sends its resolve this run"
+    )
+
+
+def unsaved_warning(path: str, exc: Exception, results: list[DeliveryResult], marked: bool) -> str:
+    """Which events went out but are not in the state, and what the next run does."""
+    delivered = [
+        f"{r.transition.action} {r.transition.dedup_key} ({r.item.sink})"
+        for r in results
+        if r.delivered
+    ]
+    shown = ", ".join(delivered[:10]) + (", ..." if len(delivered) > 10 else "")
+    what = f"delivered but not recorded: {shown}" if delivered else "no event was delivered"
+    then = (
+        "the next run reconciles: every check that passes sends its resolve"
+        if marked
+        else "the next run cannot tell: resolve what this run triggered by hand"
+    )
+    return f"state {path}: {exc}; this run's alert state is not saved; {what}; {then}"
 
 
 class Located:
@@ -177,6 +218,7 @@ class Located:
         self.context, self.path, self.location = context, path, location
         self.conflicts = conflicts
         self.warnings: list[str] = []
+        self.degraded = False
         self.store: StateStore | None = None
         self.run_id = uuid.uuid4().hex
         self.now = locations.clock()  # the module's: tests replace it
@@ -194,10 +236,12 @@ class Located:
                     decide(store.load()) if c.dry_run else transact(store, decide, self.conflicts)
                 )
         except StateError as exc:
+            self.degraded = True
             self.warnings.append(
                 c.redactor.text(
-                    f"state {self.path}: {exc}; deciding alone this run (the other locations' "
-                    "observations are unknown: every failure seen here sends its event)"
+                    f"state {self.path}: {exc}; the shared state is unavailable, so location "
+                    f"{self.location} decides alone this run: every failure seen here sends "
+                    "its trigger and no alert is resolved (another location may hold it open)"
                 )
             )
             return None
@@ -215,9 +259,11 @@ class Located:
                 self.conflicts,
             )
         except StateError as exc:
+            plan.state_failed = True
             plan.warnings.append(
                 self.context.redactor.text(
-                    f"state {self.path}: {exc}; the events sent this run may be sent again"
+                    f"state {self.path}: {exc}; the shared state does not record the events "
+                    "sent this run: they may be sent again"
                 )
             )
 

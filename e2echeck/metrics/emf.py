@@ -28,13 +28,17 @@ LOCATION_DIMENSION = "location"
 
 
 def emf_documents(
-    run: RunResult, location: str | None = None, *, redactor: Redactor
+    run: RunResult,
+    location: str | None = None,
+    *,
+    redactor: Redactor,
+    state_failed: bool = False,
 ) -> list[dict[str, Any]]:
     """One document per check that ran, then one for the run, redacted (a
     check's name is a dimension). `location`: the running location's name,
     when the config has `locations`."""
     documents = [_check_document(result, run, location) for result in run.results]
-    found = [d for d in documents if d is not None] + [_run_document(run, location)]
+    found = [d for d in documents if d is not None] + [_run_document(run, location, state_failed)]
     return [_redacted(document, redactor) for document in found]
 
 
@@ -75,18 +79,20 @@ def _check_document(
     }
 
 
-def _run_document(run: RunResult, location: str | None) -> dict[str, Any]:
+def _run_document(run: RunResult, location: str | None, state_failed: bool) -> dict[str, Any]:
     values = {
         "Checks": len(run.results),
         "Failed": run.count(Outcome.FAILED),
         "Unknown": run.count(Outcome.UNKNOWN),
         "RunDuration": round(run.duration_ms, 3),
+        "StateFailed": 1 if state_failed else 0,
     }
     units = {
         "Checks": "Count",
         "Failed": "Count",
         "Unknown": "Count",
         "RunDuration": "Milliseconds",
+        "StateFailed": "Count",
     }
     if location is None:
         return {"_aws": _metadata(run.started_at, [[]], units), "type": "metrics", **values}

@@ -215,7 +215,9 @@ def test_emf_documents_follow_the_specification_and_match_the_run(
         "Failed",
         "Unknown",
         "RunDuration",
+        "StateFailed",
     }
+    assert run["StateFailed"] == 0
     totals = summary["summary"]
     assert (run["Checks"], run["Failed"], run["Unknown"]) == (2, totals["failed"], 0)
     assert run["Failed"] == 1

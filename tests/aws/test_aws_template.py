@@ -53,7 +53,13 @@ def test_cfn_lint_passes(parameters: tuple[str, ...]) -> None:
 def test_every_alarm_targets_the_topic() -> None:
     resources = load_template()["Resources"]
     alarms = {k: v for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
-    assert set(alarms) == {"ErrorsAlarm", "ThrottlesAlarm", "NoInvocationsAlarm", "DurationAlarm"}
+    assert set(alarms) == {
+        "ErrorsAlarm",
+        "ThrottlesAlarm",
+        "NoInvocationsAlarm",
+        "DurationAlarm",
+        "StateFailedAlarm",
+    }
     for name, alarm in alarms.items():
         properties = alarm["Properties"]
         assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
@@ -88,6 +94,11 @@ def test_alarms_say_what_the_checker_needs() -> None:
     throttles = resources["ThrottlesAlarm"]["Properties"]
     assert throttles["MetricName"] == "Throttles" and throttles["Threshold"] == 1
     assert throttles["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+    state = resources["StateFailedAlarm"]["Properties"]
+    assert (state["Namespace"], state["MetricName"]) == ("e2echeck", "StateFailed")
+    assert "Dimensions" not in state  # the run's document, every location's together
+    assert state["Threshold"] == 1 and state["Period"] == period
 
     silent = resources["NoInvocationsAlarm"]["Properties"]
     assert silent["MetricName"] == "Invocations" and silent["Period"] == period

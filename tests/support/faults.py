@@ -1,0 +1,69 @@
+"""A fault proxy in front of a local server (moto's): it forwards every request,
+or answers 500, or resets the connection, as the test sets `mode`; `after`
+forwards that many requests first, so a fault can start mid-run."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import struct
+import threading
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from tests.support.http import LocalServer, QuietHandler
+
+Mode = Literal["pass", "error", "reset"]
+_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "host", "content-length"})
+
+
+class FaultProxy(LocalServer):
+    def __init__(self, upstream: str) -> None:
+        parts = urlsplit(upstream)
+        proxy = self
+
+        class Handler(QuietHandler):
+            def _any(self) -> None:
+                proxy._handle(self)
+
+            do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _any
+
+        super().__init__(Handler)
+        self.host, self.upstream_port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.mode: Mode = "pass"
+        self.after = 0  # requests forwarded before the fault starts
+        self.seen = 0
+        self.faults = 0
+        self._lock = threading.Lock()
+
+    def fail(self, mode: Mode, after: int = 0) -> None:
+        with self._lock:
+            self.mode, self.after, self.seen, self.faults = mode, after, 0, 0
+
+    def _handle(self, handler: Any) -> None:
+        body = handler.read_body()
+        with self._lock:
+            self.seen += 1
+            faulty = self.mode != "pass" and self.seen > self.after
+            if faulty:
+                self.faults += 1
+        if faulty and self.mode == "reset":
+            handler.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+            handler.close_connection = True
+            handler.connection.close()
+            return
+        if faulty:
+            error = b"<Error><Code>InternalError</Code><Message>injected</Message></Error>"
+            handler.send_bytes(500, error, "application/xml")
+            return
+        upstream = http.client.HTTPConnection(self.host, self.upstream_port, timeout=30)
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in _HOP}
+        upstream.request(handler.command, handler.path, body=body, headers=headers)
+        answer = upstream.getresponse()
+        data = answer.read()
+        extra = {k: v for k, v in answer.getheaders() if k.lower() not in _HOP}
+        extra.pop("Content-Type", None)
+        handler.send_bytes(answer.status, data, answer.getheader("Content-Type"), extra)
+        upstream.close()
