@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
@@ -80,8 +80,14 @@ def config_secrets(
         if hook.secret:
             found.add(hook.secret)
     _headers(config.defaults.headers, rule, found)
+    if config.pagerduty:
+        _userinfo(config.pagerduty.events_url, found)
+        _userinfo(config.pagerduty.client_url, found)
+    for hook in config.webhooks.values():
+        _userinfo(hook.url, found)
     if config.heartbeat:
         _query(config.heartbeat.url, rule, found)
+        _userinfo(config.heartbeat.url, found)
     for check in config.checks:
         if check.routing_key:
             found.add(check.routing_key)
@@ -141,9 +147,23 @@ def _query(url: str | None, rule: NameRule, found: set[str]) -> None:
                 add_secret(found, value)
 
 
+def _userinfo(url: str | None, found: set[str]) -> None:
+    """The password of `https://user:password@host/`, as written and decoded: it
+    is quoted by errors that print no URL (a proxy's refusal, a delivery error)."""
+    if url and "@" in url and not _templated(url):
+        try:
+            password = urlsplit(url).password
+        except ValueError:
+            return
+        if password:
+            add_secret(found, password)
+            add_secret(found, unquote(password))
+
+
 def _request(request: Any, rule: NameRule, found: set[str]) -> None:
     _headers(request.headers, rule, found)
     _query(request.url, rule, found)
+    _userinfo(request.url, found)
     for name, value in request.params.items():
         if rule.sensitive(name):
             for item in value if isinstance(value, list) else [value]:

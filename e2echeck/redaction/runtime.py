@@ -92,6 +92,8 @@ def response_secrets(exchange: Any, rule: NameRule, found: set[str]) -> Any:
     `found`; the parsed JSON body, if any."""
     headers: Mapping[str, str] = exchange.headers
     collect_headers(headers, rule, found)
+    for hop in getattr(exchange, "hop_headers", ()):  # a cookie set by a redirect hop
+        collect_headers(hop, rule, found)
     document = _json_document(exchange)
     if document is not None:
         _collect_json(document, rule, found)

@@ -47,6 +47,7 @@ class Exchange:
     cert_not_after: datetime | None = None
     is_tls: bool = False
     body_limit: int = BODY_LIMIT
+    hop_headers: tuple[Mapping[str, str], ...] = ()  # of the redirects followed, in order
     _text: str | None = field(default=None, repr=False)
     _json: Any = field(default=_NOT_PARSED, repr=False)
     _json_error: str | None = field(default=None, repr=False)

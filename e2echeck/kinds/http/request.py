@@ -11,7 +11,7 @@ import errno
 import http.cookiejar
 import socket
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from time import perf_counter
@@ -188,6 +188,7 @@ class HttpPool:
         try:
             async with asyncio.timeout(spec.timeout) as budget:
                 hops = 0
+                hop_headers: list[Mapping[str, str]] = []  # a hop's Set-Cookie is a secret too
                 while True:
                     timer = _TransportTimer(budget if not timers else None, spec.timeout)
                     timers.append(timer)
@@ -210,6 +211,7 @@ class HttpPool:
                                 )
                             await _read_capped(response, _REDIRECT_BODY_LIMIT)
                             timer.body_at(perf_counter())
+                            hop_headers.append(response.headers)
                             request = next_request
                             if cookies:
                                 cookies.set_cookie_header(request)
@@ -234,6 +236,7 @@ class HttpPool:
                             cert_not_after=cert_not_after,
                             is_tls=is_tls,
                             body_limit=self.body_limit,
+                            hop_headers=tuple(hop_headers),
                         ), cookies
                     finally:
                         await response.aclose()
