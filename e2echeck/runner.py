@@ -279,4 +279,36 @@ def alerting_problems(config: Config, checks: Sequence[Check]) -> list[Problem]:
                 "or run with --no-alert",
             )
         )
+    return problems or _routing_key_shapes(config, paging)
+
+
+# A PagerDuty Events API v2 routing (integration) key: 32 letters and digits.
+ROUTING_KEY_LENGTH = 32
+
+
+def _routing_key_shapes(config: Config, paging: Sequence[Check]) -> list[Problem]:
+    """Routing keys that PagerDuty would refuse, checked once resolved (from the
+    environment or a secret reference): a clear error before the run, never a
+    rejected page. The key itself is never quoted, only its length."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for check in paging:
+        key = config.routing_key_for(check)
+        where = f"checks.{check.name}.routing_key" if check.routing_key else "pagerduty.routing_key"
+        if not key or where in seen:
+            continue
+        seen.add(where)
+        if len(key) != ROUTING_KEY_LENGTH or not key.isalnum():
+            problems.append(
+                Problem(
+                    config.source,
+                    1,
+                    1,
+                    where,
+                    f"a PagerDuty routing key is {ROUTING_KEY_LENGTH} letters and digits; this "
+                    f"one is {len(key)} characters"
+                    + ("" if key.isalnum() else ", not all letters and digits")
+                    + " (check the integration key the variable or secret holds)",
+                )
+            )
     return problems

@@ -37,7 +37,10 @@ class DeliveryPolicy:
 
     max_attempts: int = 5  # per event, the first one included
     base_delay: float = 1.0  # before the 2nd attempt; doubles each time
-    max_delay: float = 20.0  # cap of one backoff sleep (Retry-After included)
+    max_delay: float = 20.0  # cap of one backoff sleep (a Retry-After may be longer)
+    # The longest Retry-After waited for in a run without a deadline; a longer one
+    # (and, with a deadline, one past it) keeps the event for the next run.
+    max_retry_after: float = 300.0
     jitter: float = 0.5  # a sleep is delay * (1 + jitter * random())
     timeout: float = 10.0  # per HTTP attempt (less when the deadline is nearer)
     # Events in flight at once. 200 events at PagerDuty's ~50 ms took 1.0 s with 16
@@ -183,6 +186,13 @@ class _Sender:
             if attempts >= policy.max_attempts:
                 return self._failed(item, attempts, f"{last} (after {attempts} attempts)")
             delay = backoff(attempts, policy, retry_after)
+            if self.deadline is None and retry_after is not None and delay > policy.max_retry_after:
+                return self._failed(
+                    item,
+                    attempts,
+                    f"{last} (after {attempts} attempts; the server asked to retry in "
+                    f"{retry_after:g}s: kept for the next run)",
+                )
             if self.deadline is not None and time.monotonic() + delay >= self.deadline:
                 return self._failed(
                     item,
@@ -197,8 +207,9 @@ class _Sender:
 
 
 def backoff(attempts: int, policy: DeliveryPolicy, retry_after: float | None = None) -> float:
-    """The sleep after `attempts` failed attempts: exponential, jittered, capped."""
+    """The sleep after `attempts` failed attempts: exponential, jittered, capped at
+    `max_delay`, and never shorter than the server's Retry-After (which the cap
+    does not cut: the caller keeps the event for the next run when it is too long)."""
     delay = policy.base_delay * 2.0 ** (attempts - 1) * (1 + policy.jitter * random.random())
-    if retry_after is not None:
-        delay = max(delay, retry_after)
-    return min(delay, policy.max_delay)
+    delay = min(delay, policy.max_delay)
+    return delay if retry_after is None else max(delay, retry_after)

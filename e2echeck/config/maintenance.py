@@ -92,8 +92,20 @@ Instant = Annotated[
 
 @lru_cache(maxsize=64)
 def zone(name: str) -> ZoneInfo:
-    """The IANA zone `name`; ZoneInfoNotFoundError (a KeyError) when unknown."""
+    """The IANA zone `name`; ZoneInfoNotFoundError (a KeyError) when unknown.
+
+    Looked up in the IANA list first: a name that is not a zone is never turned
+    into a file path (a 300-character name made the filesystem raise)."""
+    if name not in _iana_names():
+        raise ZoneInfoNotFoundError(f"no time zone {name!r}")
     return ZoneInfo(name)
+
+
+@lru_cache(maxsize=1)
+def _iana_names() -> frozenset[str]:
+    from zoneinfo import available_timezones
+
+    return frozenset(available_timezones())
 
 
 class MaintenanceWindow(ConfigModel):
@@ -137,9 +149,10 @@ class MaintenanceWindow(ConfigModel):
     def _known_zone(cls, value: str) -> str:
         try:
             zone(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            shown = value if len(value) <= 64 else value[:64] + "..."
             raise ValueError(
-                f"unknown time zone {value!r}; expected an IANA name such as "
+                f"unknown time zone {shown!r}; expected an IANA name such as "
                 "Europe/Berlin, America/New_York or UTC"
             ) from None
         return value

@@ -103,9 +103,16 @@ def _int_seconds(value: int) -> float:
         return math.inf
 
 
+# The longest duration any setting or silence takes: a year. Past it a value is
+# a typo (87600000h), and datetime arithmetic would overflow.
+MAX_DURATION_SECONDS = 366 * 24 * 3600.0
+
+
 def _finite(seconds: float, value: object) -> float:
     if not math.isfinite(seconds):
         raise ValueError(f"expected a finite duration; got {value!r}")
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError(f"expected a duration of at most 366 days (8784h); got {value!r}")
     return seconds
 
 
@@ -128,7 +135,8 @@ Duration = Annotated[
                 {"type": "string", "pattern": DURATION_PATTERN},
                 ENV_TEXT_SCHEMA,
             ],
-            "description": 'A duration: "250ms", "10s", "1m", "1h", or a number of seconds.',
+            "description": 'A duration: "250ms", "10s", "1m", "1h", or a number of seconds; '
+            "at most 366 days.",
         }
     ),
 ]

@@ -215,7 +215,7 @@ def test_backoff_grows_and_is_capped() -> None:
     policy = DeliveryPolicy(base_delay=1.0, max_delay=5.0, jitter=0.0)
     assert [backoff(n, policy) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
     assert backoff(1, policy, retry_after=3.0) == 3.0
-    assert backoff(1, policy, retry_after=60.0) == 5.0
+    assert backoff(1, policy, retry_after=60.0) == 60.0  # honoured, never cut short
 
 
 def test_pagerduty_message_reads_the_error_body() -> None:
