@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from e2echeck.alerting.clocks import Freshness
 from e2echeck.alerting.sinks.base import Pending
 from e2echeck.alerting.state import State
 from e2echeck.alerting.transitions import (
@@ -77,18 +78,22 @@ class Seen:
 
     at: str
     checks: dict[str, dict[str, str]] = field(default_factory=dict)
+    seq: int | None = None  # the document's write count when it was written
 
     def to_json(self) -> dict[str, Any]:
-        """A check observed in the location's last run leaves out its `at` (the
-        same as the location's): a third less for 1,000 checks."""
+        """A check observed in the location's last run leaves out its `at` and
+        `seq` (the same as the location's): a third less for 1,000 checks."""
         at = self.at
-        return {
-            "at": at,
-            "checks": {
-                name: entry if entry["at"] != at else {k: v for k, v in entry.items() if k != "at"}
-                for name, entry in sorted(self.checks.items())
-            },
+        found: dict[str, Any] = {"at": at}
+        if self.seq is not None:
+            found["seq"] = self.seq
+        found["checks"] = {
+            name: entry
+            if entry["at"] != at
+            else {k: v for k, v in entry.items() if k not in ("at", "seq")}
+            for name, entry in sorted(self.checks.items())
         }
+        return found
 
 
 @dataclass
@@ -98,6 +103,7 @@ class LocationsDoc:
     first_at: str | None = None
     seen: dict[str, Seen] = field(default_factory=dict)
     sending: list[dict[str, str]] = field(default_factory=list)
+    seq: int = 0  # writes so far: a clock every location shares (see clocks.py)
 
     @classmethod
     def from_state(cls, state: State) -> LocationsDoc:
@@ -108,21 +114,28 @@ class LocationsDoc:
             return cls()
         first = raw.get("first_at")
         doc = cls(first if isinstance(first, str) and _parse(first) else None)
+        doc.seq = _count(raw.get("seq")) or 0
         seen = raw.get("seen")
         for name, entry in seen.items() if isinstance(seen, dict) else ():
             if not isinstance(entry, dict) or not _parse(entry.get("at")):
                 continue
             checks = entry.get("checks")
             at: str = entry["at"]
+            seq = _count(entry.get("seq"))
             doc.seen[str(name)] = Seen(
                 at,
                 {
-                    str(k): {**v, "at": str(v.get("at", at))}
+                    str(k): {
+                        **{f: str(x) for f, x in v.items()},
+                        "at": str(v.get("at", at)),
+                        "seq": str(seq if "at" not in v else _count(v.get("seq"))),
+                    }
                     for k, v in (checks.items() if isinstance(checks, dict) else ())
                     if isinstance(v, dict)
                     and v.get("outcome") in ("ok", "failed", "unknown")
                     and _parse(v.get("at", at))
                 },
+                seq,
             )
         sending = raw.get("sending")
         doc.sending = [
@@ -134,6 +147,7 @@ class LocationsDoc:
 
     def store(self, state: State) -> None:
         state.sections[SECTION] = {
+            "seq": self.seq,
             "first_at": self.first_at,
             "seen": {name: seen.to_json() for name, seen in sorted(self.seen.items())},
             "sending": self.sending,
@@ -147,8 +161,10 @@ class LocationsDoc:
         checks and locations no longer in the file are forgotten."""
         names = {c.name for c in config.checks}
         before = self.seen.get(location)
+        self.seq += 1
+        own = {name: {**entry, "seq": str(self.seq)} for name, entry in own.items()}
         checks = {**(before.checks if before else {}), **own}
-        self.seen[location] = Seen(now, {k: v for k, v in checks.items() if k in names})
+        self.seen[location] = Seen(now, {k: v for k, v in checks.items() if k in names}, self.seq)
         self.first_at = self.first_at or now
         if config.locations is not None:  # a location taken out of `expected` is forgotten
             expected = set(config.locations.expected)
@@ -227,10 +243,15 @@ class QuorumView:
 
 
 def quorum_view(
-    check: str, doc: LocationsDoc, settings: LocationsConfig, now: datetime
+    check: str,
+    doc: LocationsDoc,
+    settings: LocationsConfig,
+    now: datetime,
+    fresh: Freshness | None = None,
 ) -> QuorumView:
     """fail: at least `quorum` locations saw it fail. pass: the failing ones and
     the silent ones together can no longer reach the quorum. Else undecided."""
+    fresh = fresh or Freshness(now, settings.max_age)
     failed: list[str] = []
     silent: list[str] = []
     by_location: dict[str, dict[str, str | None]] = {}
@@ -246,7 +267,8 @@ def quorum_view(
             "at": entry["at"],
             "reason": entry.get("reason"),
         }
-        if _age(entry["at"], now) > settings.max_age or entry["outcome"] == "unknown":
+        stale = not fresh.fresh(entry["at"], _count(entry.get("seq")))
+        if stale or entry["outcome"] == "unknown":
             silent.append(name)
         elif entry["outcome"] == "failed":
             failed.append(name)
@@ -272,6 +294,7 @@ def located_observations(
     redactor: Redactor,
     open_keys: frozenset[str] = frozenset(),
     held: Collection[str] = (),
+    fresh: Freshness | None = None,
 ) -> tuple[list[Observation], dict[str, QuorumView]]:
     """This run's observations turned into the quorum's: each service check's
     signal is the decision of every location; the control alert is this
@@ -289,7 +312,7 @@ def located_observations(
         if obs.check.is_control or obs.note == NOTE_SKIPPED:
             found.append(obs)  # says nothing here
             continue
-        view = quorum_view(obs.check.name, doc, settings, now)
+        view = quorum_view(obs.check.name, doc, settings, now, fresh)
         if obs.dedup_key in held:  # maintenance: whatever the locations saw, nothing pages
             views[obs.check.name] = replace(view, decision="held", why=obs.note)
             found.append(obs)
@@ -362,6 +385,7 @@ def watch_observations(
     location: str,
     now: datetime,
     redactor: Redactor,
+    fresh: Freshness | None = None,
 ) -> list[Observation]:
     """One alert per other expected location that has not reported within
     max_age. A location that never reported is silent only once max_age has
@@ -369,13 +393,14 @@ def watch_observations(
     nobody). Fresh again: its alert resolves (when one was ever raised)."""
     settings = config.locations
     assert settings is not None
+    fresh = fresh or Freshness(now, settings.max_age)
     found: list[Observation] = []
     for name in settings.expected:
         if name == location:
             continue
         key = watch_key(name)
         seen = doc.seen.get(name)
-        if seen is not None and _age(seen.at, now) <= settings.max_age:
+        if seen is not None and fresh.fresh(seen.at, seen.seq):
             if key in state.alerts:
                 found.append(Observation(key, key, None, "pass"))
             continue
@@ -423,6 +448,17 @@ def _parse_text(value: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _count(value: Any) -> int | None:
+    """A write count read leniently: a whole number of 0 or more, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None
 
 
 def _age(value: str, now: datetime) -> float:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from e2echeck._gc import gc_paused
 from e2echeck.alerting import locations
+from e2echeck.alerting.clocks import Freshness, age_of, skew_warnings
 from e2echeck.alerting.decisions import Decision, Routes, decide_stateful, record
 from e2echeck.alerting.locations import (
     WATCH_PREFIX,
@@ -302,12 +303,13 @@ def plan_run(context: Context, state: State, location: str, now: datetime, run_i
     stamp = now.isoformat()
     own = own_observations(run, redactor, stamp)
     doc = LocationsDoc.from_state(state)
+    fresh = freshness(doc, location, now, settings.max_age, len(settings.expected))
     doc.record(location, own, stamp, config)
     open_keys = frozenset(k for k, alert in state.alerts.items() if alert.state == "open")
     found, views = located_observations(
-        config, observations, doc, location, now, redactor, open_keys, in_maintenance
+        config, observations, doc, location, now, redactor, open_keys, in_maintenance, fresh
     )
-    watch = watch_observations(config, doc, state, location, now, redactor)
+    watch = watch_observations(config, doc, state, location, now, redactor, fresh)
     decisions, old, new = decide_stateful(
         config,
         [*found, *watch],
@@ -322,10 +324,25 @@ def plan_run(context: Context, state: State, location: str, now: datetime, run_i
     shown = [d for d in decisions if not d.observation.name.startswith(WATCH_PREFIX)]
     silent = [d for d in decisions if d.observation.name.startswith(WATCH_PREFIX)]
     plan = Plan(shown, old, new, stateful=True, views=views, silent=silent)
+    reports = {n: (r.at, r.seq) for n, r in doc.seen.items() if n != location}
+    plan.warnings.extend(redactor.text(w) for w in skew_warnings(location, reports, fresh))
     record(state, [], config, plan.warnings, redactor, also_known=known_keys(settings))
     doc.claim(plan.outgoing, run_id, location, stamp)
     doc.store(state)
     return plan
+
+
+def freshness(
+    doc: LocationsDoc, location: str, now: datetime, max_age: float, window: int
+) -> Freshness:
+    """This run's judge of the other locations' ages (clocks.py): a report written
+    after this location's previous write, itself within max_age by this clock, is
+    fresh whatever its stamp. Without such a write (a first run, or a clock that
+    just jumped), the last `window` writes (one round of every location) are."""
+    previous = doc.seen.get(location)
+    recent = previous is not None and 0 <= age_of(previous.at, now) <= max_age
+    since = previous.seq if previous is not None and recent else None
+    return Freshness(now, max_age, since if since is not None else max(0, doc.seq - window))
 
 
 def identity(pending: Pending) -> tuple[str, str, str, str]:
