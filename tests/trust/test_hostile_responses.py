@@ -8,6 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from e2echeck.lambda_handler import handler, reset_cache
 from tests.support.cli import run_cli
 from tests.support.configs import write_config
 from tests.support.pagerduty import FakePagerDuty
@@ -125,3 +128,32 @@ def test_names_and_dedup_keys_beginning_with_e2echeck_are_reserved(tmp_path: Pat
     assert result.exit_code == 2, result.output
     assert "checks[0].name" in result.output and "reserved" in result.output
     assert "checks[1].dedup_key" in result.output
+
+
+def test_a_hostile_body_through_the_lambda_handler(
+    fake_pd: FakePagerDuty,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with TestServer() as site:
+        site.add_route("GET", r"/bad", lambda request: json_reply(HOSTILE, status=500))
+        site.add_route("GET", r"/good", lambda request: json_reply({"ok": True}))
+        state = tmp_path / "state.json"
+        config = write_config(tmp_path, _document(site.url("").rstrip("/"), fake_pd.url, state))
+        monkeypatch.setenv("PAGERDUTY_ROUTING_KEY", ROUTING_KEY)
+        reset_cache()
+        try:
+            summary = handler({"config": str(config)}, None)
+        finally:
+            reset_cache()
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    checks = {line["name"] for line in lines if line.get("type") == "check"}
+    assert checks == {"acme-api", "globex-api"}
+    metrics = [line for line in lines if line.get("type") == "metrics" and "check" in line]
+    assert {line["check"] for line in metrics} == {"acme-api", "globex-api"}
+    assert all(r.status == 202 for r in fake_pd.requests), fake_pd.requests
+    trigger = next(r.body for r in fake_pd.requests if r.body["event_action"] == "trigger")
+    assert trigger["dedup_key"] == "acme-api" and "custom_details" in trigger["payload"]
+    assert summary["summary"]["failed"] == 1
