@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from e2echeck.alerting.dependencies import suppress
 from e2echeck.alerting.sinks.base import Pending
-from e2echeck.alerting.state import AlertState, State, advance, now_iso
+from e2echeck.alerting.state import AlertState, AlertStatus, State, advance, now_iso
 from e2echeck.alerting.transitions import (
     CONTROL_DEDUP_KEY,
     NOT_SENT_NO_RESOLVE,
@@ -74,7 +75,8 @@ def decide_stateless(
             decisions.append(Decision(obs, "none", NOT_SENT_NO_RESOLVE))
         else:
             decisions.append(Decision(obs, "none", obs.note))
-    return decisions
+    failing = {o.check.name for o in observations if o.signal == "fail" and o.check is not None}
+    return suppress(decisions, failing, redactor, _muted)
 
 
 def decide_stateful(
@@ -97,6 +99,7 @@ def decide_stateful(
     """
     now = now_iso()
     held = dict(in_maintenance or {})
+    before: dict[str, tuple[AlertStatus | None, str | None]] = {}
     ended = _maintenance_ended(state, observations, held)
     decisions = []
     new: list[Pending] = []
@@ -106,6 +109,8 @@ def decide_stateful(
             continue
         alert = state.alerts.setdefault(obs.dedup_key, AlertState())
         alert.check = check_name(obs) or alert.check
+        if obs.signal == "fail" and obs.check is not None and obs.check.depends_on:
+            before[obs.dedup_key] = (alert.state, alert.changed_at)
         failure_threshold = success_threshold = 1  # the control alert: no thresholds
         if obs.check is not None:
             settings = config.settings_for(obs.check)
@@ -129,6 +134,29 @@ def decide_stateful(
             decisions.append(Decision(obs, "none", NOT_SENT_NO_RESOLVE))
         else:
             decisions.append(Decision(obs, "none", note))
+    failing = {
+        obs.check.name
+        for obs in observations
+        if obs.signal == "fail"
+        and obs.check is not None
+        and state.alerts[obs.dedup_key].state == "open"
+    }
+
+    def mute(decision: Decision, note: str) -> Decision:
+        """A suppressed failure still counts, but neither opens the alert nor
+        leaves a trigger to send (an earlier run's would page for it too)."""
+        key = decision.observation.dedup_key
+        alert = state.alerts[key]
+        if key in before:
+            alert.state, alert.changed_at = before[key]
+            # Nothing was opened for it: its next pass is no change, not a resolve.
+            alert.state = alert.state or "resolved"
+        alert.undelivered = [p for p in alert.undelivered if p.transition.action != "trigger"]
+        if decision.transition is not None:
+            new[:] = [p for p in new if p.transition is not decision.transition]
+        return _muted(decision, note)
+
+    decisions = suppress(decisions, failing, redactor, mute)
     fresh = {id(p) for p in new}
     for alert in state.alerts.values():
         if any(p.sink not in route.known for p in alert.undelivered):
@@ -198,6 +226,10 @@ def record(
     for key in [k for k in state.maintenance if k not in known]:
         del state.maintenance[key]
     state.updated_at = now_iso()
+
+
+def _muted(decision: Decision, note: str) -> Decision:
+    return Decision(decision.observation, "none", note)
 
 
 def check_name(obs: Observation) -> str | None:
