@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from e2echeck.alerting.dependencies import suppress
+from e2echeck.alerting.orphans import checks_file, orphans, owner, removed_resolve
 from e2echeck.alerting.sinks.base import Pending
 from e2echeck.alerting.state import AlertState, AlertStatus, State, advance, now_iso
 from e2echeck.alerting.transitions import (
@@ -58,6 +59,7 @@ class Decision:
     action: ActionName
     note: str  # why nothing is sent, when nothing is
     transition: Transition | None = None  # this run's new transition
+    removed: bool = False  # the alert of a check removed from the file (orphans.py)
 
 
 def decide_stateless(
@@ -157,6 +159,17 @@ def decide_stateful(
         return _muted(decision, note)
 
     decisions = suppress(decisions, failing, redactor, mute)
+    known = {check.effective_dedup_key for check in config.checks} | {CONTROL_DEDUP_KEY}
+    known.update(obs.dedup_key for obs in observations)
+    for key, name in orphans(config, state, known):
+        alert = state.alerts[key]
+        resolve = removed_resolve(config, key, name, redactor)
+        alert.state, alert.changed_at = "resolved", now
+        alert.consecutive_failures = 0
+        alert.undelivered = [Pending(sink, resolve) for sink in route(resolve)]
+        new.extend(alert.undelivered)
+        gone = Observation(name, key, None, None, resolve.details["reason"])
+        decisions.append(Decision(gone, "resolve", "", resolve, removed=True))
     fresh = {id(p) for p in new}
     for alert in state.alerts.values():
         if any(p.sink not in route.known for p in alert.undelivered):
@@ -215,10 +228,16 @@ def record(
         if key in known or alert.undelivered:
             continue
         if alert.state == "open":
+            belongs = owner(state)
+            why = (
+                f"; the state belongs to {belongs}, so it is left open"
+                if belongs is not None and belongs != checks_file(config)
+                else ""
+            )
             warnings.append(
                 redactor.text(
                     f"alert {key!r} is open in PagerDuty but no check has that dedup key any "
-                    "more; resolve it there"
+                    f"more; resolve it there{why}"
                 )
             )
             continue

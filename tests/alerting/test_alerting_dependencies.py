@@ -170,7 +170,8 @@ def test_without_state_dependents_are_suppressed_and_a_chain_pages_its_root(
     outcomes = {"gateway": "failed", "api": "failed", "orders": "failed", "search": "ok"}
     report = send_alerts(config, _run(config, outcomes), dry_run=False, policy=FAST)
     assert by_key(fake_pd.events) == {"gateway": "trigger", "search": "resolve"}
-    details = fake_pd.events[0]["payload"]["custom_details"]
+    page = next(e for e in fake_pd.events if e["event_action"] == "trigger")
+    details = page["payload"]["custom_details"]
     assert details["suppressed_checks"] == ["api", "orders"]
     assert report.checks["orders"].delivery == "suppressed (depends on api, which failed)"
 
