@@ -22,7 +22,7 @@ from e2echeck.config.loader import ConfigError, Problem
 from e2echeck.config.models import Check, Config
 from e2echeck.config.redact import config_redactor
 from e2echeck.defaults import DEFAULT_CONCURRENCY
-from e2echeck.engine.results import CheckResult, Outcome, RunResult
+from e2echeck.engine.results import CheckResult, RunResult
 from e2echeck.errors import LocationError as LocationError
 from e2echeck.errors import SelectionError as SelectionError
 from e2echeck.redaction import Redactor
@@ -155,7 +155,7 @@ def run_exit_code(run: RunResult, *, undelivered: bool = False) -> int:
     event could not be delivered (3 wins over 1)."""
     if undelivered:
         return exit_codes.UNDELIVERED
-    if all(r.outcome in (Outcome.OK, Outcome.MAINTENANCE) for r in run.results):
+    if run.ok:
         return exit_codes.OK
     return exit_codes.CHECK_FAILED
 
