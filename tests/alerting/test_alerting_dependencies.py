@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from e2echeck.alerting import send_alerts
 from e2echeck.config import Config
 from e2echeck.engine.results import RunResult
 from e2echeck.runner import select_checks
 from tests.alerting.helpers import FAST, by_key, make_config, result, run_of, service
+from tests.support.alerting import send_alerts
 from tests.support.cli import run_cli
 from tests.support.configs import QUICK_DEFAULTS, config_document, write_config
 from tests.support.pagerduty import FakePagerDuty
