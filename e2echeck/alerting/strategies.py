@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from e2echeck._gc import gc_paused
 from e2echeck.alerting import locations
-from e2echeck.alerting.clocks import Freshness, age_of, skew_warnings
+from e2echeck.alerting.clocks import SKEW_TOLERANCE, Freshness, age_of, skew_warnings
 from e2echeck.alerting.decisions import Decision, Routes, decide_stateful, record
 from e2echeck.alerting.locations import (
     WATCH_PREFIX,
@@ -338,11 +338,16 @@ def freshness(
     """This run's judge of the other locations' ages (clocks.py): a report written
     after this location's previous write, itself within max_age by this clock, is
     fresh whatever its stamp. Without such a write (a first run, or a clock that
-    just jumped), the last `window` writes (one round of every location) are."""
+    jumped back), the last `window` writes (one round of every location) are; a
+    previous write older than max_age means this location was away: the clock
+    judges."""
     previous = doc.seen.get(location)
-    recent = previous is not None and 0 <= age_of(previous.at, now) <= max_age
-    since = previous.seq if previous is not None and recent else None
-    return Freshness(now, max_age, since if since is not None else max(0, doc.seq - window))
+    if previous is None or previous.seq is None:
+        return Freshness(now, max_age, max(0, doc.seq - window))
+    age = age_of(previous.at, now)
+    if age < -SKEW_TOLERANCE:
+        return Freshness(now, max_age, max(0, doc.seq - window))
+    return Freshness(now, max_age, previous.seq if age <= max_age else None)
 
 
 def identity(pending: Pending) -> tuple[str, str, str, str]:
