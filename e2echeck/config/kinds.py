@@ -22,11 +22,46 @@ class KindEntry:
     name: str
     schemes: tuple[str, ...]
     module: str
+    # The check fields and `expect` fields of this kind (beside the neutral
+    # ones): `validate` rejects the others, each at its position.
+    fields: frozenset[str] = frozenset()
+    expect: frozenset[str] = frozenset()
 
 
 KINDS: tuple[KindEntry, ...] = (
     # one line per kind: its name, its URL schemes, its package under e2echeck/kinds/
-    KindEntry("http", ("http", "https"), "e2echeck.kinds.http"),
+    KindEntry(
+        "http",
+        ("http", "https"),
+        "e2echeck.kinds.http",
+        frozenset({"url", "method", "headers", "params", "body", "json", "form", "expect"}),
+        frozenset(
+            {
+                "status",
+                "body_contains",
+                "body_not_contains",
+                "body_matches",
+                "json",
+                "headers",
+                "max_response_time",
+                "tls_cert_min_days",
+            }
+        ),
+    ),
+    KindEntry(
+        "tcp",
+        ("tcp",),
+        "e2echeck.kinds.tcp",
+        frozenset({"url", "send", "expect"}),
+        frozenset({"banner", "max_response_time"}),
+    ),
+    KindEntry(
+        "tls",
+        ("tls", "starttls"),
+        "e2echeck.kinds.tls",
+        frozenset({"url", "starttls", "expect"}),
+        frozenset({"tls_cert_min_days", "tls_min_version", "max_response_time"}),
+    ),
 )
 
 KIND_OF_SCHEME: dict[str, KindEntry] = {
