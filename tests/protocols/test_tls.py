@@ -134,3 +134,15 @@ def test_an_smtp_server_without_starttls_fails_in_plain_words(
         f"STARTTLS with 127.0.0.1:{server.port}: the SMTP server does not offer STARTTLS "
         "(not in its EHLO reply)"
     ]
+
+
+def test_ca_file_trusts_a_private_ca_for_https_checks_too(
+    make_config: Callable[..., Config], tls_server: Any, tls_ca_file: str
+) -> None:
+    url = tls_server.url("/status/200")
+    assert _run(make_config, url=url).outcome is Outcome.FAILED  # the system's CAs only
+    trusted = _run(make_config, url=url, ca_file=tls_ca_file)
+    assert trusted.outcome is Outcome.OK, trusted.failures
+    missing = _run(make_config, url=url, ca_file="/nonexistent/ca.pem")
+    assert missing.outcome is Outcome.FAILED
+    assert missing.failures[0].startswith("ca_file /nonexistent/ca.pem cannot be used")
