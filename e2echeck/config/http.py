@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from e2echeck.config._base import ConfigModel
 from e2echeck.config.captures import CAPTURE_NAME_PATTERN, Capture, CaptureName
+from e2echeck.config.dns import AnswersExpect, RcodeName
 from e2echeck.config.fields import NAME_PATTERN, MethodName, ParamValue, Texts
 from e2echeck.config.json_assertions import JSON_OPERATORS, JsonOperand, JsonPathKey, check_regex
 from e2echeck.config.json_assertions import JsonAssertion as JsonAssertion
@@ -76,6 +77,15 @@ class Expect(ConfigModel):
         description="tcp:// only: a regular expression that must match what the server "
         "sends first (or answers `send`).",
     )
+    rcode: RcodeName | None = Field(
+        default=None,
+        description="dns:// only: the resolver's answer code (NOERROR, NXDOMAIN, SERVFAIL...). "
+        "Default NOERROR, with at least one record of the type asked.",
+    )
+    answers: AnswersExpect | None = Field(
+        default=None,
+        description="dns:// only: the records of the answer: contains, equals, matches.",
+    )
     tls_min_version: TlsVersionName | None = Field(
         default=None,
         description="tls:// and starttls:// only: the lowest TLS version the handshake may "
@@ -104,7 +114,7 @@ class HttpRequest(ConfigModel):
     url: str | None = Field(
         default=None,
         description="What to check; its scheme picks the kind: http(s)://, tcp://host:port, "
-        "tls://host:port, starttls://host:port.",
+        "tls://host:port, starttls://host:port, dns://resolver[:port].",
     )
     headers: dict[str, str] = Field(default_factory=dict, description="Request headers.")
     params: dict[str, ParamValue] = Field(

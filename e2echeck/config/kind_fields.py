@@ -42,7 +42,7 @@ NEUTRAL_FIELDS = frozenset(
     }
 )
 _SCENARIO_KIND = "http"  # only HTTP checks have steps
-_DEFAULT_PORTS = {"tls": 443}
+_DEFAULT_PORTS = {"tls": 443, "dns": 53}
 
 
 def kind_field_problems(
@@ -85,6 +85,11 @@ def kind_field_problems(
                 )
     if entry.name != _SCENARIO_KIND:
         yield from _address_problems(url, scheme, check, loc, reader)
+    if entry.name == "dns" and check.get("dns") is None:
+        yield reader.problem(
+            (*loc, "url"),
+            "a dns:// check asks its resolver a question: add dns: {name: ..., type: A}",
+        )
 
 
 def _entry(url: object) -> KindEntry | None:
@@ -141,15 +146,26 @@ def kind_fields_schema(schema: dict[str, Any]) -> None:
         foreign = sorted(every_field - entry.fields | ({"starttls"} if scheme == "tls" else set()))
         foreign_expect = sorted(every_expect - entry.expect)
         then: dict[str, Any] = {"not": {"anyOf": [{"required": [key]} for key in foreign]}}
+        if entry.name == "dns":
+            then["required"] = ["dns"]
         if foreign_expect:
             then["properties"] = {
-                "expect": {"not": {"anyOf": [{"required": [key]} for key in foreign_expect]}}
+                "expect": {
+                    "not": {"anyOf": [{"required": [key]} for key in foreign_expect]},
+                    "description": f"Only the expectations of a {scheme}:// check.",
+                }
             }
         rules.append(
             {
                 "if": {
                     "required": ["url"],
-                    "properties": {"url": {"type": "string", "pattern": _scheme_pattern(scheme)}},
+                    "properties": {
+                        "url": {
+                            "type": "string",
+                            "pattern": _scheme_pattern(scheme),
+                            "description": f"A {scheme}:// URL.",
+                        }
+                    },
                 },
                 "then": then,
                 "description": f"A {scheme}:// check has only the fields of its kind.",

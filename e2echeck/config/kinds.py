@@ -26,6 +26,9 @@ class KindEntry:
     # ones): `validate` rejects the others, each at its position.
     fields: frozenset[str] = frozenset()
     expect: frozenset[str] = frozenset()
+    # Distributions the kind imports beyond the core's: the Lambda zip bundles
+    # them only when its file has a check of this kind.
+    requirements: tuple[str, ...] = ()
 
 
 KINDS: tuple[KindEntry, ...] = (
@@ -62,12 +65,26 @@ KINDS: tuple[KindEntry, ...] = (
         frozenset({"url", "starttls", "expect"}),
         frozenset({"tls_cert_min_days", "tls_min_version", "max_response_time"}),
     ),
+    KindEntry(
+        "dns",
+        ("dns",),
+        "e2echeck.kinds.dns",
+        frozenset({"url", "dns", "expect"}),
+        frozenset({"rcode", "answers", "max_response_time"}),
+        ("dnspython",),
+    ),
 )
 
 KIND_OF_SCHEME: dict[str, KindEntry] = {
     scheme: entry for entry in KINDS for scheme in entry.schemes
 }
 SCHEMES: tuple[str, ...] = tuple(KIND_OF_SCHEME)
+
+
+def kinds_used(urls: list[str]) -> set[str]:
+    """The names of the kinds that check these URLs (one whose scheme is not
+    known yet, such as ${VAR}, counts as none)."""
+    return {KIND_OF_SCHEME[s].name for s in map(scheme_of, urls) if s in KIND_OF_SCHEME}
 
 
 def scheme_of(url: str) -> str:

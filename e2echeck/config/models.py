@@ -27,6 +27,7 @@ from e2echeck.config._base import ConfigModel
 from e2echeck.config.captures import HeaderCapture as HeaderCapture
 from e2echeck.config.captures import JsonPathCapture as JsonPathCapture
 from e2echeck.config.captures import RegexCapture as RegexCapture
+from e2echeck.config.dns import DnsFields
 from e2echeck.config.fields import NAME_PATTERN as NAME_PATTERN
 from e2echeck.config.fields import Method as Method
 from e2echeck.config.fields import Region, RoleName, SeverityName
@@ -132,7 +133,7 @@ def _check_schema(schema: dict[str, Any]) -> None:
     kind_fields_schema(schema)
 
 
-class Check(HttpRequest, SocketFields, _Overridable):
+class Check(HttpRequest, SocketFields, DnsFields, _Overridable):
     """One check: a single request, or a multi-step scenario under `steps`."""
 
     model_config = ConfigDict(json_schema_extra=_check_schema)

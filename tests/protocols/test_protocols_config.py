@@ -39,6 +39,14 @@ def test_the_four_socket_checks_validate() -> None:
               - name: imap-cert
                 url: starttls://mail.example.com:1143
                 starttls: IMAP
+              - name: api-record
+                url: dns://1.1.1.1
+                dns: {name: api.example.com, type: a}
+                expect: {rcode: NOERROR, answers: {contains: 203.0.113.10}}
+              - name: mail-record
+                url: dns://ns1.example.com:5353
+                dns: {name: example.com, type: MX, protocol: TCP}
+                expect: {answers: {equals: [10 mx1.example.com], matches: "^10 "}}
             """
         )
         == []
@@ -133,3 +141,33 @@ def test_validate_prints_them_and_exits_2(tmp_path: Path) -> None:
         f"{path}:5:5: checks[0].method: method does not apply to tcp:// checks "
         "(it is for http:// checks)" in result.output
     )
+
+
+def test_a_dns_check_needs_its_question_and_only_its_fields() -> None:
+    assert _errors(
+        """
+        version: 1
+        checks:
+          - name: a
+            url: dns://1.1.1.1
+          - name: b
+            url: dns://1.1.1.1:53
+            dns: {name: x.example.com, type: PTR}
+            expect: {status: 200, answers: {contain: x}}
+          - name: c
+            url: https://x.example.com/
+            dns: {name: x.example.com}
+            expect: {rcode: NXDOMAIN}
+        """
+    ) == [
+        "4:10: checks[0].url: a dns:// check asks its resolver a question: add dns: "
+        "{name: ..., type: A}",
+        "7:38: checks[1].dns.type: expected 'A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SOA', "
+        "'CAA' or 'SRV'; got 'PTR'",
+        "8:14: checks[1].expect.status: expect.status does not apply to dns:// checks "
+        "(it is for http:// checks)",
+        "8:37: checks[1].expect.answers.contain: unknown key 'contain'; did you mean \"contains\"?",
+        "11:5: checks[2].dns: dns does not apply to https:// checks (it is for dns:// checks)",
+        "12:14: checks[2].expect.rcode: expect.rcode does not apply to https:// checks "
+        "(it is for dns:// checks)",
+    ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from tests.support.cli import run_cli
 from tests.support.configs import config_document, write_config
+from tests.support.dns import DnsServer
 from tests.support.pagerduty import FakePagerDuty
 from tests.support.servers import tls_context, unused_port
 from tests.support.sockets import SocketServer, banner, tls_idle
@@ -79,3 +80,47 @@ def test_tcp_and_tls_checks_trigger_then_resolve(
     ]
     lines = second.stdout.splitlines()
     assert any(line.startswith("PASS  db-port") and " TCP " in line for line in lines), lines
+
+
+def test_a_dns_record_that_moves_triggers_and_its_return_resolves(
+    tmp_path: Path, fake_pd: FakePagerDuty
+) -> None:
+    with DnsServer() as resolver:
+        document = config_document(
+            [
+                {
+                    "name": "api-record",
+                    "url": resolver.url,
+                    "dns": {"name": "api.test", "type": "A"},
+                    "expect": {"answers": {"contains": "203.0.113.10"}},
+                }
+            ],
+            defaults={"retries": 0, "timeout": "5s"},
+            events_url=fake_pd.url,
+            state=tmp_path / "state.json",
+        )
+        path = write_config(tmp_path, document)
+        resolver.zone[("api.test.", "A")] = ["198.51.100.7"]  # a failover moved it
+        first = _run(path, "--format", "json")
+        assert first.exit_code == 1, first.output
+        [check] = json.loads(first.stdout)["checks"]
+        assert (check["rcode"], check["answers"], check["query"]) == (
+            "NOERROR",
+            ["198.51.100.7"],
+            "A api.test",
+        )
+        [trigger] = fake_pd.events
+        assert trigger["event_action"] == "trigger"
+        assert trigger["payload"]["source"] == "127.0.0.1"
+        assert trigger["payload"]["summary"] == (
+            "api-record failed: A api.test: 203.0.113.10 not in the answer (198.51.100.7)"
+        )
+        assert trigger["payload"]["custom_details"]["answers"] == ["198.51.100.7"]
+        fake_pd.reset()
+        resolver.zone[("api.test.", "A")] = ["203.0.113.10"]
+        second = _run(path)
+    assert second.exit_code == 0, second.output
+    assert [(e["event_action"], e["dedup_key"]) for e in fake_pd.events] == [
+        ("resolve", "api-record")
+    ]
+    assert second.stdout.split()[:3] == ["PASS", "api-record", "OK"]
