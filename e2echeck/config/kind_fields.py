@@ -8,12 +8,14 @@ fields); a URL whose scheme comes from ${VAR} is not judged here.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from e2echeck.config.kinds import KIND_OF_SCHEME, KindEntry, scheme_of
 from e2echeck.config.sockets import STARTTLS_PORTS
+from e2echeck.config.types import GRPC_HEALTH_STATUSES as GRPC_HEALTH
 
 if TYPE_CHECKING:
     from e2echeck.config.problems import Loc, Problem
@@ -42,7 +44,7 @@ NEUTRAL_FIELDS = frozenset(
     }
 )
 _SCENARIO_KIND = "http"  # only HTTP checks have steps
-_DEFAULT_PORTS = {"tls": 443, "dns": 53}
+_DEFAULT_PORTS = {"tls": 443, "dns": 53, "grpcs": 443}
 
 
 def kind_field_problems(
@@ -85,11 +87,50 @@ def kind_field_problems(
                 )
     if entry.name != _SCENARIO_KIND:
         yield from _address_problems(url, scheme, check, loc, reader)
+    yield from _status_problems(entry, scheme, check, loc, reader)
+    yield from _extra_problems(entry, scheme, loc, reader)
     if entry.name == "dns" and check.get("dns") is None:
         yield reader.problem(
             (*loc, "url"),
             "a dns:// check asks its resolver a question: add dns: {name: ..., type: A}",
         )
+
+
+def _status_problems(
+    entry: KindEntry, scheme: str, check: dict[str, object], loc: Loc, reader: PositionedReader
+) -> Iterator[Problem]:
+    """`expect.status`: an HTTP status on http(s)://, a gRPC health status on grpc(s)://."""
+    expect = check.get("expect")
+    status = expect.get("status") if isinstance(expect, dict) else None
+    if status is None or (isinstance(status, str) and "${" in status):
+        return
+    words = status if isinstance(status, list) else [status]
+    grpc_words = [w for w in words if isinstance(w, str) and w.strip().upper() in GRPC_HEALTH]
+    where = (*loc, "expect", "status")
+    if entry.name == "grpc" and (isinstance(status, list) or not grpc_words):
+        yield reader.problem(
+            where,
+            f"a {scheme}:// check expects one gRPC health status: " + ", ".join(GRPC_HEALTH),
+        )
+    elif entry.name == "http" and grpc_words:
+        yield reader.problem(
+            where,
+            f"{grpc_words[0]} is a gRPC health status (for grpc:// checks); "
+            "an HTTP check expects a status such as 200 or 2xx",
+        )
+
+
+def _extra_problems(
+    entry: KindEntry, scheme: str, loc: Loc, reader: PositionedReader
+) -> Iterator[Problem]:
+    """A kind whose libraries come with an extra that is not installed."""
+    if entry.module_needed is None or importlib.util.find_spec(entry.module_needed) is not None:
+        return
+    yield reader.problem(
+        (*loc, "url"),
+        f"{scheme}:// checks need the {entry.extra} extra, which is not installed: "
+        f"pip install 'e2echeck[{entry.extra}]'",
+    )
 
 
 def _entry(url: object) -> KindEntry | None:

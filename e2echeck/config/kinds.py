@@ -29,6 +29,9 @@ class KindEntry:
     # Distributions the kind imports beyond the core's: the Lambda zip bundles
     # them only when its file has a check of this kind.
     requirements: tuple[str, ...] = ()
+    # The e2echeck extra that installs them, when they are not in the core.
+    extra: str | None = None
+    module_needed: str | None = None  # the module whose absence means the extra is missing
 
 
 KINDS: tuple[KindEntry, ...] = (
@@ -72,6 +75,16 @@ KINDS: tuple[KindEntry, ...] = (
         frozenset({"url", "dns", "expect"}),
         frozenset({"rcode", "answers", "max_response_time"}),
         ("dnspython",),
+    ),
+    KindEntry(
+        "grpc",
+        ("grpc", "grpcs"),
+        "e2echeck.kinds.grpc",
+        frozenset({"url", "grpc", "expect"}),
+        frozenset({"status", "max_response_time"}),
+        ("grpcio",),
+        extra="grpc",
+        module_needed="grpc",
     ),
 )
 

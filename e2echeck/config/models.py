@@ -33,6 +33,7 @@ from e2echeck.config.fields import Method as Method
 from e2echeck.config.fields import Region, RoleName, SeverityName
 from e2echeck.config.fields import Role as Role
 from e2echeck.config.fields import Severity as Severity
+from e2echeck.config.grpc_health import GrpcFields
 from e2echeck.config.http import Expect as Expect
 from e2echeck.config.http import HttpRequest, request_or_steps, request_or_steps_schema
 from e2echeck.config.http import Step as Step
@@ -133,7 +134,7 @@ def _check_schema(schema: dict[str, Any]) -> None:
     kind_fields_schema(schema)
 
 
-class Check(HttpRequest, SocketFields, DnsFields, _Overridable):
+class Check(HttpRequest, SocketFields, DnsFields, GrpcFields, _Overridable):
     """One check: a single request, or a multi-step scenario under `steps`."""
 
     model_config = ConfigDict(json_schema_extra=_check_schema)

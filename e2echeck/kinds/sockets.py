@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 READ_LIMIT = 64 * 1024  # bytes of a banner or a protocol answer read at most
-DEFAULT_PORTS = {"tls": 443, "dns": 53}
+DEFAULT_PORTS = {"tls": 443, "dns": 53, "grpcs": 443}
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,7 +95,8 @@ def test_a_url_scheme_picks_the_kind_case_insensitively() -> None:
     assert kind_for_url("TCP://127.0.0.1:1").name == "tcp"
     assert kind_for_url("starttls://127.0.0.1:25").name == "tls"
     with pytest.raises(
-        ValueError, match=r"expected http://, https://, tcp://, tls://, starttls:// or dns://"
+        ValueError,
+        match=r"expected http://, https://, tcp://, tls://, starttls://, dns://, grpc:// or grpcs://",
     ):
         entry_for_url("ftp://example.test/")
 
@@ -110,7 +111,7 @@ def test_a_check_whose_scheme_has_no_kind_is_a_positioned_error(tmp_path: Path) 
     )
     assert (
         f"{path}:4:10: checks[0].url: expected an absolute http://, https://, tcp://, tls://, "
-        "starttls:// or dns:// URL" in out
+        "starttls://, dns://, grpc:// or grpcs:// URL" in out
     )
     assert out.rstrip().endswith("exit 2")
 

@@ -75,7 +75,7 @@ def test_fields_of_another_kind_are_errors_at_their_position() -> None:
         "5:5: checks[0].headers: headers does not apply to tcp:// checks "
         "(it is for http:// checks)",
         "6:14: checks[0].expect.status: expect.status does not apply to tcp:// checks "
-        "(it is for http:// checks)",
+        "(it is for http:// and grpc:// checks)",
         "9:5: checks[1].send: send does not apply to https:// checks (it is for tcp:// checks)",
         "10:5: checks[1].starttls: starttls does not apply to https:// checks "
         "(it is for starttls:// checks)",
@@ -165,9 +165,38 @@ def test_a_dns_check_needs_its_question_and_only_its_fields() -> None:
         "7:38: checks[1].dns.type: expected 'A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SOA', "
         "'CAA' or 'SRV'; got 'PTR'",
         "8:14: checks[1].expect.status: expect.status does not apply to dns:// checks "
-        "(it is for http:// checks)",
+        "(it is for http:// and grpc:// checks)",
         "8:37: checks[1].expect.answers.contain: unknown key 'contain'; did you mean \"contains\"?",
         "11:5: checks[2].dns: dns does not apply to https:// checks (it is for dns:// checks)",
         "12:14: checks[2].expect.rcode: expect.rcode does not apply to https:// checks "
         "(it is for dns:// checks)",
+    ]
+
+
+def test_grpc_checks_expect_a_health_status_and_http_ones_an_http_status() -> None:
+    assert _errors(
+        """
+        version: 1
+        checks:
+          - name: a
+            url: grpc://orders.example.com:50051
+            grpc: {service: orders.v1.Orders}
+            expect: {status: serving, max_response_time: 200ms}
+          - name: b
+            url: grpcs://orders.example.com
+            expect: {status: 200}
+          - name: c
+            url: https://api.example.com/
+            expect: {status: SERVING}
+          - name: d
+            url: grpc://orders.example.com
+            grpc: {service: x, method: y}
+        """
+    ) == [
+        "9:22: checks[1].expect.status: a grpcs:// check expects one gRPC health status: "
+        "SERVING, NOT_SERVING, UNKNOWN, SERVICE_UNKNOWN",
+        "12:22: checks[2].expect.status: SERVING is a gRPC health status (for grpc:// "
+        "checks); an HTTP check expects a status such as 200 or 2xx",
+        "14:10: checks[3].url: a grpc:// URL needs a port: grpc://host:port",
+        "15:24: checks[3].grpc.method: unknown key 'method'; expected one of service",
     ]

@@ -23,6 +23,9 @@ def test_a_kinds_library_follows_the_checks_of_the_file() -> None:
     # metadata that predates the kind's library: it is added by name
     assert kind_requirements(["httpx2"], ["DNS://127.0.0.1:53"]) == ["httpx2", "dnspython"]
     assert kind_requirements(["httpx2"], ["${RESOLVER_URL}"]) == ["httpx2"]
+    # grpcio comes with the grpc extra, never the core: added only for grpc(s):// checks
+    assert kind_requirements(["httpx2"], ["grpcs://orders.test:443"]) == ["httpx2", "grpcio"]
+    assert kind_requirements(["httpx2", "grpcio"], ["https://x.test/"]) == ["httpx2"]
 
 
 @pytest.mark.slow

@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.cli import run_cli
 from tests.support.configs import config_document, write_config
 from tests.support.dns import DnsServer
@@ -124,3 +126,31 @@ def test_a_dns_record_that_moves_triggers_and_its_return_resolves(
         ("resolve", "api-record")
     ]
     assert second.stdout.split()[:3] == ["PASS", "api-record", "OK"]
+
+
+def test_a_grpc_service_not_serving_triggers_and_serving_again_resolves(
+    tmp_path: Path, fake_pd: FakePagerDuty
+) -> None:
+    grpc_health = pytest.importorskip("tests.support.grpc_health")
+    with grpc_health.HealthServer({"orders.v1.Orders": "NOT_SERVING"}) as health:
+        document = config_document(
+            [{"name": "orders-grpc", "url": health.url, "grpc": {"service": "orders.v1.Orders"}}],
+            defaults={"retries": 0, "timeout": "5s"},
+            events_url=fake_pd.url,
+            state=tmp_path / "state.json",
+        )
+        path = write_config(tmp_path, document)
+        first = _run(path, "--format", "json")
+        assert first.exit_code == 1, first.output
+        [check] = json.loads(first.stdout)["checks"]
+        assert (check["service"], check["grpc_status"]) == ("orders.v1.Orders", "NOT_SERVING")
+        [trigger] = fake_pd.events
+        assert trigger["event_action"] == "trigger"
+        assert trigger["payload"]["custom_details"]["status"] == "NOT_SERVING"
+        fake_pd.reset()
+        health.statuses["orders.v1.Orders"] = "SERVING"
+        second = _run(path)
+    assert second.exit_code == 0, second.output
+    assert [(e["event_action"], e["dedup_key"]) for e in fake_pd.events] == [
+        ("resolve", "orders-grpc")
+    ]
