@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, Field, field_validator
 from e2echeck.config._base import ConfigModel
 from e2echeck.config.fields import Texts
 from e2echeck.config.json_assertions import check_regex
-from e2echeck.config.types import AlsoAsText
+from e2echeck.config.types import AlsoAsText, case_insensitive_pattern
 
 DnsType = Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS", "SOA", "CAA", "SRV"]
 Rcode = Literal[
@@ -31,9 +31,14 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
-DnsTypeName = Annotated[DnsType, BeforeValidator(_upper), AlsoAsText()]
-RcodeName = Annotated[Rcode, BeforeValidator(_upper), AlsoAsText()]
-DnsProtocol = Annotated[Literal["udp", "tcp"], BeforeValidator(_lower), AlsoAsText()]
+def _any_case(words: Any) -> AlsoAsText:
+    return AlsoAsText(pattern=case_insensitive_pattern(tuple(words.__args__)))
+
+
+UdpOrTcp = Literal["udp", "tcp"]
+DnsTypeName = Annotated[DnsType, BeforeValidator(_upper), _any_case(DnsType)]
+RcodeName = Annotated[Rcode, BeforeValidator(_upper), _any_case(Rcode)]
+DnsProtocol = Annotated[UdpOrTcp, BeforeValidator(_lower), _any_case(UdpOrTcp)]
 
 
 class DnsQuery(ConfigModel):

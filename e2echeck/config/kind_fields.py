@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from e2echeck.config.kinds import KIND_OF_SCHEME, KindEntry, scheme_of
+from e2echeck.config.kinds import KIND_OF_SCHEME, KINDS, KindEntry, scheme_of
 from e2echeck.config.sockets import STARTTLS_PORTS
 from e2echeck.config.types import GRPC_HEALTH_STATUSES as GRPC_HEALTH
 
@@ -21,29 +21,11 @@ if TYPE_CHECKING:
     from e2echeck.config.problems import Loc, Problem
     from e2echeck.config.yaml_reader import PositionedReader
 
-# Fields every kind shares (models.py: Check and _Overridable).
-NEUTRAL_FIELDS = frozenset(
-    {
-        "name",
-        "dedup_key",
-        "routing_key",
-        "tags",
-        "role",
-        "enabled",
-        "description",
-        "timeout",
-        "retries",
-        "retry_delay",
-        "severity",
-        "follow_redirects",
-        "verify_tls",
-        "ca_file",
-        "failure_threshold",
-        "success_threshold",
-        "notify",
-    }
-)
 _SCENARIO_KIND = "http"  # only HTTP checks have steps
+# The fields that belong to some kind: another kind's is an error here; a key
+# that no kind has is the model's "unknown key" error, with its suggestion.
+KIND_FIELDS = frozenset().union(*(entry.fields for entry in KINDS)) | {"starttls"}
+KIND_EXPECT = frozenset().union(*(entry.expect for entry in KINDS))
 _DEFAULT_PORTS = {"tls": 443, "dns": 53, "grpcs": 443}
 
 
@@ -70,8 +52,8 @@ def kind_field_problems(
     scheme = scheme_of(url)
     where = f"{scheme}:// checks"
     for key in check:
-        if not isinstance(key, str) or key in NEUTRAL_FIELDS or key == "steps":
-            continue
+        if not isinstance(key, str) or key not in KIND_FIELDS:
+            continue  # a neutral field, or an unknown one (the model's error says so)
         if key not in entry.fields or (key == "starttls" and scheme != "starttls"):
             yield reader.problem(
                 (*loc, key), f"{key} does not apply to {where}{_owner(key)}", at_key=True
@@ -79,7 +61,7 @@ def kind_field_problems(
     expect = check.get("expect")
     if isinstance(expect, dict):
         for key in expect:
-            if isinstance(key, str) and key not in entry.expect:
+            if isinstance(key, str) and key in KIND_EXPECT and key not in entry.expect:
                 yield reader.problem(
                     (*loc, "expect", key),
                     f"expect.{key} does not apply to {where}{_owner(key, expect=True)}",

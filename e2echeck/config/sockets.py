@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from e2echeck.config._base import ConfigModel
-from e2echeck.config.types import ENV_TEXT_SCHEMA, AlsoAsText
+from e2echeck.config.types import ENV_TEXT_SCHEMA, AlsoAsText, case_insensitive_pattern
 
 StartTls = Literal["smtp", "imap", "pop3"]
 STARTTLS_PORTS: dict[int, StartTls] = {25: "smtp", 587: "smtp", 2525: "smtp"}
@@ -39,7 +39,11 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
-StartTlsName = Annotated[StartTls, BeforeValidator(_lower), AlsoAsText()]
+StartTlsName = Annotated[
+    StartTls,
+    BeforeValidator(_lower),
+    AlsoAsText(pattern=case_insensitive_pattern(("smtp", "imap", "pop3"))),
+]
 
 
 class SocketFields(ConfigModel):

@@ -200,3 +200,19 @@ def test_grpc_checks_expect_a_health_status_and_http_ones_an_http_status() -> No
         "14:10: checks[3].url: a grpc:// URL needs a port: grpc://host:port",
         "15:24: checks[3].grpc.method: unknown key 'method'; expected one of service",
     ]
+
+
+def test_a_misspelt_key_is_one_unknown_key_error_whatever_the_kind() -> None:
+    errors = _errors(
+        """
+        version: 1
+        checks:
+          - name: a
+            url: tcp://db.example.com:5432
+            sned: PING
+            expect: {baner: "^x"}
+        """
+    )
+    assert [e.split(": ", 2)[1] for e in errors] == ["checks[0].sned", "checks[0].expect.baner"]
+    assert "did you mean" in errors[0] and '"send"' in errors[0], errors
+    assert '"banner"' in errors[1], errors
