@@ -15,7 +15,7 @@ from tests.support.configs import config_document, write_config
 from tests.support.dns import DnsServer
 from tests.support.pagerduty import FakePagerDuty
 from tests.support.servers import tls_context, unused_port
-from tests.support.sockets import SocketServer, banner, tls_idle
+from tests.support.sockets import SocketServer, banner, read_line, tls_idle
 
 KEY = "R0UTINGKEY0123456789ABCDEFGHIJKL"
 
@@ -154,3 +154,49 @@ def test_a_grpc_service_not_serving_triggers_and_serving_again_resolves(
     assert [(e["event_action"], e["dedup_key"]) for e in fake_pd.events] == [
         ("resolve", "orders-grpc")
     ]
+
+
+def test_a_secret_sent_and_echoed_back_is_masked_everywhere(
+    tmp_path: Path, fake_pd: FakePagerDuty
+) -> None:
+    secret = "redis-pa55-0f9e8d7c"
+
+    def echo(conn: Any, server: SocketServer) -> None:
+        line = read_line(conn)
+        conn.sendall(b"-ERR invalid password: " + line)
+        conn.close()
+
+    with SocketServer(echo) as redis:
+        document = config_document(
+            [
+                {
+                    "name": "redis-auth",
+                    "url": redis.url("tcp"),
+                    "send": r"AUTH ${REDIS_PASSWORD}\r\n",
+                    "expect": {"banner": r"^\+OK"},
+                }
+            ],
+            defaults={"retries": 0, "timeout": "5s"},
+            events_url=fake_pd.url,
+        )
+        path = write_config(tmp_path, document)
+        metrics = tmp_path / "e2e.prom"
+        result = run_cli(
+            "run",
+            str(path),
+            "--format",
+            "json",
+            "--metrics",
+            str(metrics),
+            env={"PAGERDUTY_ROUTING_KEY": KEY, "REDIS_PASSWORD": secret},
+        )
+    assert result.exit_code == 1, result.output
+    [check] = json.loads(result.stdout)["checks"]
+    assert check["failures"][0].startswith("the server closed the connection without a banner")
+    assert "-ERR invalid password" in check["banner"]
+    [trigger] = fake_pd.events
+    assert "-ERR invalid password" in trigger["payload"]["summary"]
+    assert secret not in result.output
+    assert secret not in json.dumps(fake_pd.events)
+    assert secret not in metrics.read_text()
+    assert 'check="redis-auth"' in metrics.read_text()

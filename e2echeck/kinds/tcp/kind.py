@@ -65,7 +65,7 @@ class TcpRunner:
         timeout = plan.settings.timeout
         started = time.perf_counter()
         connect_s: float | None = None
-        received = b""
+        buffer = bytearray()  # what the server sent, kept when the read fails
         try:
             async with asyncio.timeout(timeout):
                 reader, writer, connect_s = await connect(plan.address)
@@ -76,12 +76,13 @@ class TcpRunner:
                         await writer.drain()
                     if plan.banner is not None:
                         phase.name = "read of the banner"
-                        received = await _read_until(reader, plan.banner)
+                        await _read_until(reader, plan.banner, buffer)
                     phase.finish()
                 finally:
                     await close(writer)
         except (OSError, TimeoutError, EOFError, asyncio.IncompleteReadError) as exc:
             elapsed = phase.elapsed_since(started)
+            received = bytes(buffer)
             details = _details(plan, connect_s, received)
             failure = describe_error(exc, plan.address, phase.name, timeout)
             if isinstance(exc, _NoMatch):
@@ -91,7 +92,7 @@ class TcpRunner:
             budget = timeout if isinstance(exc, TimeoutError) and not received else None
             return Attempt(False, [failure], elapsed, details, latency_budget=budget)
         elapsed = phase.elapsed_since(started)
-        details = _details(plan, connect_s, received)
+        details = _details(plan, connect_s, bytes(buffer))
         limit = plan.max_response_time
         if limit is not None and elapsed > limit:
             failure = f"took {elapsed * 1000:.0f}ms, over max_response_time {limit * 1000:.0f}ms"
@@ -103,19 +104,21 @@ class _NoMatch(EOFError):
     """The server closed the connection, or sent too much, without a match."""
 
 
-async def _read_until(reader: asyncio.StreamReader, banner: re.Pattern[str]) -> bytes:
-    received = b""
+async def _read_until(
+    reader: asyncio.StreamReader, banner: re.Pattern[str], received: bytearray
+) -> None:
+    """Read into `received` until `banner` matches what it holds."""
     while True:
         if banner.search(received.decode("utf-8", errors="replace")):
-            return received
+            return
         if len(received) >= READ_LIMIT:
             raise _NoMatch(
                 f"no banner matching {banner.pattern!r} in the first {READ_LIMIT} bytes "
-                f"(got {excerpt(received)!r})"
+                f"(got {excerpt(bytes(received))!r})"
             )
         chunk = await reader.read(READ_LIMIT - len(received))
         if not chunk:
-            got = f"it sent {excerpt(received)!r}" if received else "it sent nothing"
+            got = f"it sent {excerpt(bytes(received))!r}" if received else "it sent nothing"
             raise _NoMatch(
                 f"the server closed the connection without a banner matching "
                 f"{banner.pattern!r} ({got})"
