@@ -28,7 +28,7 @@ class DnsDetails:
     @property
     def status_cell(self) -> str:
         # NOERROR is the usual answer; the text report's column stays narrow.
-        return {None: "-", "NOERROR": "OK", "NXDOMAIN": "NXD", "SERVFAIL": "SRV"}.get(
+        return {None: "-", "NOERROR": "OK", "NXDOMAIN": "NXD", "SERVFAIL": "SVF"}.get(
             self.rcode, (self.rcode or "-")[:3]
         )
 
