@@ -241,3 +241,33 @@ def test_a_mail_certificate_behind_starttls_triggers_then_resolves(
     assert [(e["event_action"], e["dedup_key"]) for e in fake_pd.events] == [
         ("resolve", "mail-cert")
     ]
+
+
+def test_a_socket_check_has_thresholds_and_maintenance_like_http(
+    tmp_path: Path, fake_pd: FakePagerDuty
+) -> None:
+    down = unused_port()  # nothing listens: every run fails
+    checks = [
+        {"name": "db-port", "url": f"tcp://127.0.0.1:{down}", "failure_threshold": 2},
+        {"name": "cache-port", "url": f"tcp://127.0.0.1:{down}", "tags": ["cache"]},
+    ]
+    document = config_document(
+        checks,
+        defaults={"retries": 0, "timeout": "2s"},
+        events_url=fake_pd.url,
+        state=tmp_path / "state.json",
+    )
+    document["maintenance"] = [
+        {"name": "cache-move", "from": "2020-01-01T00:00:00Z", "to": "2099-12-31T23:00:00Z",
+         "tags": ["cache"]}
+    ]  # fmt: skip
+    path = write_config(tmp_path, document)
+
+    first = _run(path, "--format", "json")
+    outcomes = {c["name"]: c["outcome"] for c in json.loads(first.stdout)["checks"]}
+    assert outcomes == {"db-port": "failed", "cache-port": "maintenance"}, first.output
+    assert fake_pd.events == []  # one failure of two, and a check in maintenance
+
+    second = _run(path)
+    assert second.exit_code == 1, second.output
+    assert [(e["event_action"], e["dedup_key"]) for e in fake_pd.events] == [("trigger", "db-port")]
