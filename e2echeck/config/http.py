@@ -157,9 +157,7 @@ def _no_certificate_on_plain_http(schema: dict[str, Any]) -> None:
                 "properties": {"url": {"type": "string", "pattern": PLAIN_HTTP_PATTERN}},
             },
             "then": {
-                "properties": {
-                    "expect": {"properties": {"tls_cert_min_days": {"type": "null"}}}
-                }
+                "properties": {"expect": {"properties": {"tls_cert_min_days": {"type": "null"}}}}
             },
             "description": "tls_cert_min_days needs an https:// URL.",
         }
