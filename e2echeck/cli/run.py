@@ -96,6 +96,13 @@ class RunArgs:
         help="Run as if no maintenance window or silence were active.",
     )
 
+    list_only: bool = option(
+        "--list",
+        default=False,
+        is_flag=True,
+        help="List the checks a run would run (kind, role, tags, dependencies, "
+        "maintenance) and run nothing.",
+    )
     metrics_path: str | None = option(
         "--metrics",
         default=None,
@@ -128,6 +135,17 @@ def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None
     from e2echeck.report.text import Progress
     from e2echeck.runner import RunOptions, prepare
 
+    if args.list_only:
+        from e2echeck.cli.listing import list_checks
+
+        return list_checks(
+            config_path,
+            only=args.only,
+            tags=args.tags,
+            state_path=args.state_path,
+            output_format=args.output_format,
+            now=now,
+        )
     deadline_seconds = _deadline(args.deadline)
     if args.metrics_path is not None:
         from e2echeck.metrics import MetricsUnavailable, require_prometheus
