@@ -128,7 +128,7 @@ def test_429_forever_is_bounded_by_attempts(fake_pd: FakePagerDuty) -> None:
     config, run = _one_failure(fake_pd.url)
     started = time.monotonic()
     report = send_alerts(config, run, dry_run=False, policy=FAST)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10.0  # unbounded, 429 would retry for ever
     assert len(fake_pd.requests) == FAST.max_attempts
     assert report.undelivered == 1
     assert "HTTP 429" in report.checks["a"].delivery
