@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
     from e2echeck.config.models import Check, Config
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 def list_checks(
     config_path: Path,
     *,
+    env: Mapping[str, str],
     only: tuple[str, ...],
     tags: tuple[str, ...],
     state_path: str | None,
@@ -37,7 +39,7 @@ def list_checks(
 
     moment = now if now is not None else datetime.now(UTC)
     moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    config = load_config(config_path)
+    config = load_config(config_path, env=env)
     checks = select_checks(config, only, tags)
     silences = _silences(config, state_path)
     controls = [c.name for c in checks if c.is_control]

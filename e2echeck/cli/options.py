@@ -44,6 +44,22 @@ def click_options(cls: type[Any]) -> Callable[[F], F]:
 
 config_argument = click.argument("config", required=False, type=click.Path())
 
+ENV_FILE_HELP = (
+    "Read ${VAR}s from this file too (NAME=value lines; repeatable, a later file wins). "
+    "The process environment wins over every file, and the files over the .env beside "
+    "the checks file."
+)
+
+
+def config_environment(config: Path, env_files: tuple[str, ...]) -> dict[str, str]:
+    """What checks.yaml's ${VAR} read: the process environment over the
+    --env-file files over the .env beside `config` (see config/dotenv.py)."""
+    import os
+
+    from e2echeck.config.dotenv import environment_for
+
+    return environment_for(config, env_files, os.environ)
+
 
 def config_path(value: str | None) -> Path:
     """CONFIG as given, else $E2ECHECK_CONFIG, else ./checks.yaml."""

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from e2echeck.cli.boundary import Command
-from e2echeck.cli.options import click_options, clock, config_argument, config_path, option
+from e2echeck.cli.options import (
+    ENV_FILE_HELP,
+    click_options,
+    clock,
+    config_argument,
+    config_environment,
+    config_path,
+    option,
+)
 from e2echeck.defaults import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from e2echeck.errors import UsageError
 
@@ -96,6 +104,14 @@ class RunArgs:
         help="Run as if no maintenance window or silence were active.",
     )
 
+    env_files: tuple[str, ...] = option(
+        "--env-file",
+        default=(),
+        multiple=True,
+        metavar="PATH",
+        type=click.Path(dir_okay=False),
+        help=ENV_FILE_HELP,
+    )
     list_only: bool = option(
         "--list",
         default=False,
@@ -140,6 +156,7 @@ def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None
 
         return list_checks(
             config_path,
+            env=config_environment(config_path, args.env_files),
             only=args.only,
             tags=args.tags,
             state_path=args.state_path,
@@ -154,8 +171,9 @@ def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None
             require_prometheus()
         except MetricsUnavailable as exc:
             raise UsageError(f"--metrics: {exc}") from exc
+    env = config_environment(config_path, args.env_files)
     with resolving():
-        config = load_config(config_path)
+        config = load_config(config_path, env=env)
     options = RunOptions(
         only=args.only,
         tags=args.tags,
