@@ -76,3 +76,40 @@ def clock() -> datetime | None:
     obj = click.get_current_context().find_root().obj
     now = obj.get("now") if isinstance(obj, dict) else None
     return now if isinstance(now, datetime) else None
+
+
+def complete_check_names(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of --only: the names of the checks in CONFIG (or the default
+    file), read as plain YAML. Completion never fails: a missing or broken file
+    completes nothing."""
+    return _complete(ctx, incomplete, lambda check: [check.get("name")])
+
+
+def complete_tags(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of --tag: the tags used in CONFIG."""
+    return _complete(ctx, incomplete, lambda check: list(check.get("tags") or []))
+
+
+def _complete(
+    ctx: click.Context, incomplete: str, values: Callable[[dict[str, Any]], list[Any]]
+) -> list[click.shell_completion.CompletionItem]:
+    from click.shell_completion import CompletionItem
+
+    found: list[str] = []
+    try:
+        import yaml
+
+        path = config_path(ctx.params.get("config"))
+        if path.stat().st_size > 8 * 1024 * 1024:
+            return []
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for check in document.get("checks") or []:
+            if isinstance(check, dict) and check.get("enabled", True) is not False:
+                found.extend(str(v) for v in values(check) if isinstance(v, str | int))
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    return [CompletionItem(v) for v in dict.fromkeys(found) if v.startswith(incomplete)]

@@ -20,6 +20,8 @@ from e2echeck.cli.options import (
     ENV_FILE_HELP,
     click_options,
     clock,
+    complete_check_names,
+    complete_tags,
     config_argument,
     config_environment,
     config_path,
@@ -42,9 +44,14 @@ class RunArgs:
         multiple=True,
         metavar="NAME",
         help="Run only checks of this name or glob.",
+        shell_complete=complete_check_names,
     )
     tags: tuple[str, ...] = option(
-        "--tag", default=(), multiple=True, help="Run only checks with this tag."
+        "--tag",
+        default=(),
+        multiple=True,
+        help="Run only checks with this tag.",
+        shell_complete=complete_tags,
     )
     no_alert: bool = option(
         "--no-alert", default=False, is_flag=True, help="Send nothing; print the events instead."
