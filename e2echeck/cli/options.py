@@ -14,9 +14,12 @@ from collections.abc import Callable
 from dataclasses import field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from e2echeck.config import LoadResult
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -113,3 +116,64 @@ def _complete(
     except Exception:  # completion must never print a traceback into the shell
         return []
     return [CompletionItem(v) for v in dict.fromkeys(found) if v.startswith(incomplete)]
+
+
+CONFIG_SUFFIXES = (".yaml", ".yml")
+
+
+def expand_config_paths(paths: list[Path]) -> list[list[Path]]:
+    """The suites named on the command line: a file is a suite of its own, and a
+    directory one suite of the .yaml and .yml files under it, sorted (hidden
+    folders and files skipped); a directory holding none is a usage error."""
+    from e2echeck.errors import UsageError
+
+    expanded: list[list[Path]] = []
+    for path in paths:
+        if not path.is_dir():
+            expanded.append([path])
+            continue
+        found = sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix in CONFIG_SUFFIXES
+            and p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
+        if not found:
+            raise UsageError(f"{path}: no .yaml or .yml file in this directory")
+        expanded.append(found)
+    return expanded
+
+
+def unique_names_across(results: list[LoadResult]) -> list[LoadResult]:
+    """Check names are unique across the files of one suite (a directory: one
+    run's checks, where --only, the dedup keys and the reports name checks
+    alone). A name already used by an earlier file is an error at the later
+    file's name."""
+    from dataclasses import replace
+
+    from e2echeck.config import Problem
+
+    first: dict[str, str] = {}
+    checked: list[LoadResult] = []
+    for result in results:
+        duplicates = [
+            Problem(
+                result.source,
+                *result.name_positions.get(name, (1, 1)),
+                f"checks[{index}].name",
+                f"duplicate check name {name!r} (also in {first[name]}); "
+                "names are unique across the files",
+            )
+            for index, name in enumerate(
+                c.name for c in (result.config.checks if result.config else [])
+            )
+            if name in first and first[name] != result.source
+        ]
+        for check in result.config.checks if result.config else []:
+            first.setdefault(check.name, result.source)
+        if duplicates:
+            problems = sorted([*result.problems, *duplicates], key=lambda p: (p.line, p.column))
+            result = replace(result, config=None, problems=problems)
+        checked.append(result)
+    return checked

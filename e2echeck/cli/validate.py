@@ -14,14 +14,20 @@ import click
 
 from e2echeck import exit_codes
 from e2echeck.cli.boundary import Command
-from e2echeck.cli.options import ENV_FILE_HELP, config_environment, config_path
+from e2echeck.cli.options import (
+    ENV_FILE_HELP,
+    config_environment,
+    config_path,
+    expand_config_paths,
+    unique_names_across,
+)
 
 if TYPE_CHECKING:
     from e2echeck.config import LoadResult
 
 
 @click.command(cls=Command)
-@click.argument("configs", nargs=-1, type=click.Path(dir_okay=True))
+@click.argument("configs", nargs=-1, type=click.Path(dir_okay=True), metavar="[CONFIG|DIR]...")
 @click.option(
     "--format",
     "output_format",
@@ -60,12 +66,15 @@ def validate(
     running anything. Exit 0 when valid, 2 when not."""
     from e2echeck.config.secret_refs import collecting, resolving
 
-    paths = [Path(c) for c in configs] or [config_path(None)]
+    suites = expand_config_paths([Path(c) for c in configs]) or [[config_path(None)]]
     results, references = [], []
-    for path in paths:
-        with resolving() if resolve else collecting() as session:
-            results.append(_check_one(path, strict_env, config_environment(path, env_files)))
-        references.append(_reference_lines(path, session.references, resolve))
+    for suite in suites:
+        found = []
+        for path in suite:
+            with resolving() if resolve else collecting() as session:
+                found.append(_check_one(path, strict_env, config_environment(path, env_files)))
+            references.append(_reference_lines(path, session.references, resolve))
+        results.extend(unique_names_across(found))
     if output_format == "json":
         files = [
             {**_validate_json(r), "secret_references": refs}
