@@ -6,12 +6,13 @@ import subprocess
 import sys
 import time
 
-from e2echeck.alerting import DeliveryPolicy, send_alerts
+from e2echeck.alerting import DeliveryPolicy
 from e2echeck.alerting.delivery import backoff
 from e2echeck.alerting.sinks.pagerduty import pagerduty_message
 from e2echeck.config import Config
 from e2echeck.engine.results import RunResult
 from tests.alerting.helpers import FAST, by_key, make_config, result, run_of, service
+from tests.support.alerting import send_alerts
 from tests.support.pagerduty import FakePagerDuty, Reply
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from e2echeck.alerting import send_alerts
 from e2echeck.alerting.state import (
     FileStateStore,
     S3StateStore,
@@ -21,6 +20,7 @@ from e2echeck.alerting.state import (
 from e2echeck.config import Config
 from e2echeck.engine.results import RunResult
 from tests.alerting.helpers import FAST, by_key, make_config, result, run_of, service
+from tests.support.alerting import send_alerts
 from tests.support.aws import MotoServer
 from tests.support.pagerduty import FakePagerDuty, Reply
 
