@@ -154,10 +154,26 @@ def _no_certificate_on_plain_http(schema: dict[str, Any]) -> None:
         {
             "if": {
                 "required": ["url"],
-                "properties": {"url": {"type": "string", "pattern": PLAIN_HTTP_PATTERN}},
+                "properties": {
+                    "url": {
+                        "type": "string",
+                        "pattern": PLAIN_HTTP_PATTERN,
+                        "description": "A URL written as http://.",
+                    }
+                },
             },
             "then": {
-                "properties": {"expect": {"properties": {"tls_cert_min_days": {"type": "null"}}}}
+                "properties": {
+                    "expect": {
+                        "properties": {
+                            "tls_cert_min_days": {
+                                "type": "null",
+                                "description": "No certificate to check on http://.",
+                            }
+                        },
+                        "description": "Without tls_cert_min_days.",
+                    }
+                }
             },
             "description": "tls_cert_min_days needs an https:// URL.",
         }
