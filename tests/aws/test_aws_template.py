@@ -202,10 +202,11 @@ def test_dashboard_plots_the_emf_metrics_of_this_stack() -> None:
     assert f"SEARCH('{search}\"Success\"', 'Average', 300)" in expressions
     assert f"SEARCH('{search}\"Latency\"', 'p50', 300)" in expressions
     assert f"SEARCH('{search}\"Latency\"', 'p99', 300)" in expressions
-    runs = widgets["Failed and unknown checks per run"]["metrics"]
+    runs = widgets["Failed, unknown and in-maintenance checks per run"]["metrics"]
     assert runs == [
         ["e2echeck", "Failed", "Stack", "e2e-staging"],
         ["e2echeck", "Unknown", "Stack", "e2e-staging"],
+        ["e2echeck", "Maintenance", "Stack", "e2e-staging"],
     ]
 
 
