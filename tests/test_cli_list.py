@@ -33,6 +33,7 @@ checks:
         url: {server.url("/list/read")}
   - name: site
     url: {server.url("/list/site")}
+    depends_on: [api-health]
   - name: old
     enabled: false
     url: {server.url("/list/old")}
@@ -66,7 +67,14 @@ def test_list_shows_what_would_run_and_runs_nothing(
     assert rows["api-health"].split()[1:5] == ["http", "service", "api,smoke", "internet"]
     assert "silence" in rows["api-health"]
     assert rows["order-flow"].split()[1:5] == ["http", "scenario", "(2", "steps)"]
-    assert rows["site"].split()[1:] == ["http", "service", "-", "internet", "window", "deploy"]
+    assert rows["site"].split()[1:] == [
+        "http",
+        "service",
+        "-",
+        "api-health,internet",
+        "window",
+        "deploy",
+    ]
     assert rows["internet"].split()[1:] == ["http", "control", "-", "-", "-"]
     assert "old" not in rows
     assert lines[-1] == "4 checks would run (1 disabled, not listed)"

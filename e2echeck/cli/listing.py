@@ -1,7 +1,8 @@
 """`e2echeck run --list`: what a run would run, without running anything.
 
-Each selected check with its kind, role, tags, what it depends on (a service
-check is judged `unknown`, and pages nobody, when every control check fails)
+Each selected check with its kind, role, tags, what it depends on (its
+`depends_on`, and the control checks: a service check is judged `unknown`, and
+pages nobody, when every control check fails)
 and whether a maintenance window or silence holds it now. Nothing is requested,
 sent or saved; the state is only read, for its silences.
 """
@@ -49,7 +50,7 @@ def list_checks(
             "kind": _kind(check),
             "role": check.role,
             "tags": list(check.tags),
-            "depends_on": [] if check.is_control else controls,
+            "depends_on": [*check.depends_on, *([] if check.is_control else controls)],
             "maintenance": maintenance_for(check, config.maintenance, silences, moment),
         }
         for check in checks
