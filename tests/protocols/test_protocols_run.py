@@ -15,7 +15,7 @@ from tests.support.configs import config_document, write_config
 from tests.support.dns import DnsServer
 from tests.support.pagerduty import FakePagerDuty
 from tests.support.servers import tls_context, unused_port
-from tests.support.sockets import SocketServer, banner, read_line, tls_idle
+from tests.support.sockets import SocketServer, banner, read_line, starttls, tls_idle
 
 KEY = "R0UTINGKEY0123456789ABCDEFGHIJKL"
 
@@ -200,3 +200,74 @@ def test_a_secret_sent_and_echoed_back_is_masked_everywhere(
     assert secret not in json.dumps(fake_pd.events)
     assert secret not in metrics.read_text()
     assert 'check="redis-auth"' in metrics.read_text()
+
+
+def test_a_mail_certificate_behind_starttls_triggers_then_resolves(
+    tmp_path: Path, fake_pd: FakePagerDuty, tls_ca: Any, tls_ca_file: str
+) -> None:
+    checks = [
+        {
+            "name": "mail-cert",
+            "url": "starttls://127.0.0.1:1",
+            "starttls": "smtp",
+            "expect": {"tls_cert_min_days": 14},
+        }
+    ]
+    with SocketServer(starttls("smtp", tls_context(tls_ca, days_left=5))) as expiring:
+        checks[0]["url"] = expiring.url("starttls")
+        document = config_document(
+            checks,
+            defaults={"retries": 0, "timeout": "5s", "ca_file": tls_ca_file},
+            events_url=fake_pd.url,
+            state=tmp_path / "state.json",
+        )
+        path = write_config(tmp_path, document)
+        first = _run(path, "--format", "json")
+    assert first.exit_code == 1, first.output
+    (mail,) = json.loads(first.stdout)["checks"]
+    assert mail["outcome"] == "failed" and mail["certificate"]["days_left"] == 4
+    assert mail["failures"][0].startswith("TLS certificate expires in 4 days")
+    (trigger,) = fake_pd.events
+    assert (trigger["event_action"], trigger["dedup_key"]) == ("trigger", "mail-cert")
+    assert trigger["payload"]["source"] == "127.0.0.1"
+    assert trigger["payload"]["custom_details"]["certificate"]["days_left"] == 4
+
+    fake_pd.reset()
+    with SocketServer(starttls("smtp", tls_context(tls_ca, days_left=90))) as renewed:
+        document["checks"][0]["url"] = renewed.url("starttls")
+        write_config(tmp_path, document)
+        second = _run(path)
+    assert second.exit_code == 0, second.output
+    assert [(e["event_action"], e["dedup_key"]) for e in fake_pd.events] == [
+        ("resolve", "mail-cert")
+    ]
+
+
+def test_a_socket_check_has_thresholds_and_maintenance_like_http(
+    tmp_path: Path, fake_pd: FakePagerDuty
+) -> None:
+    down = unused_port()  # nothing listens: every run fails
+    checks = [
+        {"name": "db-port", "url": f"tcp://127.0.0.1:{down}", "failure_threshold": 2},
+        {"name": "cache-port", "url": f"tcp://127.0.0.1:{down}", "tags": ["cache"]},
+    ]
+    document = config_document(
+        checks,
+        defaults={"retries": 0, "timeout": "2s"},
+        events_url=fake_pd.url,
+        state=tmp_path / "state.json",
+    )
+    document["maintenance"] = [
+        {"name": "cache-move", "from": "2020-01-01T00:00:00Z", "to": "2099-12-31T23:00:00Z",
+         "tags": ["cache"]}
+    ]  # fmt: skip
+    path = write_config(tmp_path, document)
+
+    first = _run(path, "--format", "json")
+    outcomes = {c["name"]: c["outcome"] for c in json.loads(first.stdout)["checks"]}
+    assert outcomes == {"db-port": "failed", "cache-port": "maintenance"}, first.output
+    assert fake_pd.events == []  # one failure of two, and a check in maintenance
+
+    second = _run(path)
+    assert second.exit_code == 1, second.output
+    assert [(e["event_action"], e["dedup_key"]) for e in fake_pd.events] == [("trigger", "db-port")]
