@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from e2echeck.alerting.dependencies import suppress
+from e2echeck.alerting.flapping import apply_history, flapping_trigger
 from e2echeck.alerting.orphans import checks_file, orphans, owner, removed_resolve
 from e2echeck.alerting.sinks.base import Pending
 from e2echeck.alerting.state import AlertState, AlertStatus, State, advance, now_iso
@@ -114,18 +115,26 @@ def decide_stateful(
         if obs.signal == "fail" and obs.check is not None and obs.check.depends_on:
             before[obs.dedup_key] = (alert.state, alert.changed_at)
         failure_threshold = success_threshold = 1  # the control alert: no thresholds
-        if obs.check is not None:
-            settings = config.settings_for(obs.check)
+        settings = config.settings_for(obs.check) if obs.check is not None else None
+        if settings is not None:
             failure_threshold = settings.failure_threshold
             success_threshold = settings.success_threshold
+        prior = (alert.state, alert.changed_at)
         action, note = advance(alert, obs.signal, failure_threshold, success_threshold, now)
+        trigger = obs.trigger
+        if settings is not None and obs.check is not None:
+            action, note, flapping = apply_history(
+                alert, obs.signal, settings, (action, note), prior, now
+            )
+            if flapping is not None:
+                trigger = flapping_trigger(config, obs.check, trigger, flapping, now, redactor)
         if obs.signal == "fail" and alert.state == "open" and obs.dedup_key in ended:
             action = "trigger"  # maintenance ended with the alert open: say it again
         if action == "trigger":
-            assert obs.trigger is not None
-            alert.undelivered = [Pending(sink, obs.trigger) for sink in route(obs.trigger)]
+            assert trigger is not None
+            alert.undelivered = [Pending(sink, trigger) for sink in route(trigger)]
             new.extend(alert.undelivered)
-            decisions.append(Decision(obs, "trigger", "", obs.trigger))
+            decisions.append(Decision(obs, "trigger", "", trigger))
         elif action == "resolve" and send_resolve:
             resolve = resolve_transition(obs.dedup_key, check_name(obs), redactor)
             alert.undelivered = [Pending(sink, resolve) for sink in route(resolve)]

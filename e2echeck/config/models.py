@@ -31,6 +31,7 @@ from e2echeck.config.fields import Method as Method
 from e2echeck.config.fields import Region, RoleName, SeverityName
 from e2echeck.config.fields import Role as Role
 from e2echeck.config.fields import Severity as Severity
+from e2echeck.config.flapping import FailureRate, Flapping, FlappingSetting
 from e2echeck.config.http import Expect as Expect
 from e2echeck.config.http import HttpRequest, request_or_steps, request_or_steps_schema
 from e2echeck.config.http import Step as Step
@@ -85,6 +86,14 @@ class _Overridable(ConfigModel):
         default=None,
         description="Where alerts go: pagerduty and/or names under webhooks. Default: [pagerduty].",
     )
+    flapping: FlappingSetting | None = Field(
+        default=None,
+        description="Flap detection (needs state): {window, high, low}, or false to turn it off.",
+    )
+    failure_rate: FailureRate | None = Field(
+        default=None,
+        description="Trigger when `failures` of the last `of` runs failed (needs state).",
+    )
 
 
 class Defaults(_Overridable):
@@ -116,6 +125,11 @@ class Defaults(_Overridable):
     notify: list[SinkName] = Field(
         default_factory=lambda: list(DEFAULT_NOTIFY),
         description="Where alerts go: pagerduty and/or names under webhooks. Default: [pagerduty].",
+    )
+    flapping: FlappingSetting = Field(
+        default_factory=Flapping,
+        description="Flap detection (needs state): {window, high, low} in percent, or false "
+        "to turn it off. Default: on, {window: 20, high: 50, low: 25}.",
     )
 
 
@@ -226,6 +240,12 @@ class HeartbeatConfig(ConfigModel):
         return check_url(value, info)
 
 
+def _flapping(value: Flapping | bool) -> Flapping | None:
+    if isinstance(value, Flapping):
+        return value
+    return Flapping() if value else None
+
+
 @dataclass(frozen=True)
 class CheckSettings:
     """A check's settings with `defaults` applied: what the engine actually uses."""
@@ -239,6 +259,8 @@ class CheckSettings:
     failure_threshold: int
     success_threshold: int
     headers: dict[str, str]
+    flapping: Flapping | None = None  # None: off
+    failure_rate: FailureRate | None = None
 
 
 class Config(ConfigModel):
@@ -329,6 +351,8 @@ class Config(ConfigModel):
                 d.success_threshold if check.success_threshold is None else check.success_threshold
             ),
             headers=merge_headers({"User-Agent": DEFAULT_USER_AGENT}, d.headers),
+            flapping=_flapping(d.flapping if check.flapping is None else check.flapping),
+            failure_rate=d.failure_rate if check.failure_rate is None else check.failure_rate,
         )
 
     @property

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from e2echeck.config._suggest import did_you_mean
 from e2echeck.config.dependencies import dependency_problems
+from e2echeck.config.flapping import history_problems
 from e2echeck.config.maintenance import maintenance_problems
 from e2echeck.config.problems import Loc, Problem
 from e2echeck.config.urls import TEMPLATE_REFERENCE
@@ -26,6 +27,7 @@ _REQUEST_FIELDS = ("url", "headers", "params", "body", "json", "form")
 def cross_field_problems(document: object, reader: PositionedReader) -> Iterator[Problem]:
     """Every broken cross-field rule of `document`, placed by `reader`."""
     yield from maintenance_problems(document, reader)
+    yield from history_problems(document, reader)
     checks = document.get("checks") if isinstance(document, dict) else None
     if not isinstance(checks, list):
         return
