@@ -220,7 +220,11 @@ def check_trigger(
     details: dict[str, Any],
 ) -> Transition:
     """A check's trigger (before redaction): keyed by the check, its severity, a
-    link to what was checked, and the check's description and tags."""
+    link to what was checked (and its runbook), and the check's description and tags."""
+    settings = config.settings_for(check)
+    links = [{"href": target, "text": f"{check.name}: checked URL"}]
+    if settings.runbook_url:
+        links.append({"href": settings.runbook_url, "text": "Runbook"})
     details = dict(details)
     if check.description:
         details["description"] = check.description
@@ -231,13 +235,13 @@ def check_trigger(
         check.effective_dedup_key,
         check.name,
         summary=summary,
-        severity=config.settings_for(check).severity,
+        severity=settings.severity,
         source=source,
         timestamp=timestamp,
         component=check.name,
         group=check.tags[0] if check.tags else None,
         details=details,
-        links=[{"href": target, "text": f"{check.name}: checked URL"}],
+        links=links,
     )
 
 

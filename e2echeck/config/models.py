@@ -94,6 +94,12 @@ class _Overridable(ConfigModel):
         default=None,
         description="Trigger when `failures` of the last `of` runs failed (needs state).",
     )
+    runbook_url: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2048,
+        description="A link titled Runbook in every trigger: what the on-call engineer does.",
+    )
 
 
 class Defaults(_Overridable):
@@ -261,6 +267,7 @@ class CheckSettings:
     headers: dict[str, str]
     flapping: Flapping | None = None  # None: off
     failure_rate: FailureRate | None = None
+    runbook_url: str | None = None
 
 
 class Config(ConfigModel):
@@ -353,6 +360,7 @@ class Config(ConfigModel):
             headers=merge_headers({"User-Agent": DEFAULT_USER_AGENT}, d.headers),
             flapping=_flapping(d.flapping if check.flapping is None else check.flapping),
             failure_rate=d.failure_rate if check.failure_rate is None else check.failure_rate,
+            runbook_url=d.runbook_url if check.runbook_url is None else check.runbook_url,
         )
 
     @property
