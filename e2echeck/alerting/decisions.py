@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from e2echeck.alerting.budget import apply_budget, storm_keys
 from e2echeck.alerting.dependencies import suppress
 from e2echeck.alerting.flapping import apply_history, flapping_trigger
 from e2echeck.alerting.orphans import checks_file, orphans, owner, removed_resolve
 from e2echeck.alerting.sinks.base import Pending
+from e2echeck.alerting.sinks.pagerduty.sink import RoutingKeys
 from e2echeck.alerting.state import AlertState, AlertStatus, State, advance, now_iso
 from e2echeck.alerting.transitions import (
     CONTROL_DEDUP_KEY,
@@ -191,6 +193,7 @@ def decide_stateful(
         and not (p.transition.action == "trigger" and p.transition.dedup_key in held)
     ]
     old.sort(key=lambda p: p.transition.created_at)
+    old, new = apply_budget(config, state, decisions, old, new, redactor, RoutingKeys(config))
     return decisions, old, new
 
 
@@ -232,6 +235,7 @@ def record(
             alert.undelivered = [p for p in alert.undelivered if p is not pending]
     known = {check.effective_dedup_key for check in config.checks} | {CONTROL_DEDUP_KEY}
     known.update(also_known)
+    known.update(storm_keys(state))
     for key in list(state.alerts):
         alert = state.alerts[key]
         if key in known or alert.undelivered:

@@ -207,6 +207,13 @@ class PagerDutyConfig(ConfigModel):
         description="Full Events API URL, instead of region (proxies, tests).",
     )
     send_resolve: Flag = Field(default=True, description="Send resolve when a check passes.")
+    max_events_per_minute: WholeNumber = Field(
+        default=100,
+        ge=1,
+        le=10000,
+        description="Events a minute per routing key, across runs (PagerDuty accepts about "
+        "120); the rest collapse into one storm alert. Default 100.",
+    )
     client: str = Field(default="e2echeck", description="Shown in PagerDuty as the client.")
     client_url: str | None = Field(default=None, description="Link shown with the client.")
     body_excerpt: Flag = Field(

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from e2echeck.config.yaml_reader import PositionedReader
 
 RESERVED_DEDUP_KEYS = frozenset({"e2echeck-control"})
+RESERVED_DEDUP_PREFIX = "e2echeck-storm-"  # the storm budget's alerts (alerting/budget.py)
 _REQUEST_FIELDS = ("url", "headers", "params", "body", "json", "form")
 
 
@@ -53,7 +54,7 @@ def cross_field_problems(document: object, reader: PositionedReader) -> Iterator
         key_loc = (*loc, "dedup_key") if own_key else (*loc, "name")
         if key is None or (duplicate_name and own_key is None):
             pass  # the same mistake as the duplicate name: one message is enough
-        elif key in RESERVED_DEDUP_KEYS:
+        elif key in RESERVED_DEDUP_KEYS or key.startswith(RESERVED_DEDUP_PREFIX):
             yield reader.problem(key_loc, f"dedup key {key!r} is reserved for e2echeck itself")
         elif key in dedup_keys:
             yield reader.problem(
