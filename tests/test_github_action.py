@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.pagerduty import FakePagerDuty
+
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = ROOT / "action.yml"
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]+?)\s*\}\}")
@@ -76,8 +78,14 @@ def _run_step(inputs: dict[str, str], workdir: Path) -> subprocess.CompletedProc
     values = {**defaults, **inputs}
     step = next(s for s in action["runs"]["steps"] if s.get("id") == "e2echeck")
     env = dict(os.environ)
+    github = {"server_url": "https://github.com", "repository": "o/r", "run_id": "7"}
     for name, value in step["env"].items():
-        env[name] = EXPRESSION.sub(lambda m: values[m.group(1).partition(".")[2]], value)
+        env[name] = EXPRESSION.sub(
+            lambda m: (values if m.group(1).startswith("inputs.") else github)[
+                m.group(1).partition(".")[2]
+            ],
+            value,
+        )
     # `e2echeck` on PATH, from this tree.
     bin_dir = workdir / "bin"
     bin_dir.mkdir(exist_ok=True)
@@ -112,6 +120,24 @@ def test_validate_step_annotates_problems(tmp_path: Path) -> None:
     bad = _run_step({"config": "good.yaml bad.yaml", "args": "--strict-env"}, tmp_path)
     assert bad.returncode == 2
     assert "::error file=bad.yaml,line=5,col=5,title=e2echeck::" in bad.stdout
+
+
+def test_change_event_input_sends_one_before_the_command(
+    tmp_path: Path, fake_pd: FakePagerDuty
+) -> None:
+    (tmp_path / "checks.yaml").write_text(
+        "version: 1\npagerduty:\n  routing_key: ${PAGERDUTY_ROUTING_KEY}\n"
+        f"  events_url: {fake_pd.url}\nchecks:\n  - name: a\n    url: http://127.0.0.1:9/\n"
+    )
+    os.environ["PAGERDUTY_ROUTING_KEY"] = "0123456789abcdef0123456789abcdef"
+    try:
+        done = _run_step({"change-event": "deployed api v1.4"}, tmp_path)
+    finally:
+        del os.environ["PAGERDUTY_ROUTING_KEY"]
+    assert done.returncode == 0, done.stdout + done.stderr
+    (change,) = fake_pd.changes
+    assert change["payload"]["summary"] == "deployed api v1.4"
+    assert change["links"][0]["href"] == "https://github.com/o/r/actions/runs/7"
 
 
 def test_unknown_command_fails_clearly(tmp_path: Path) -> None:

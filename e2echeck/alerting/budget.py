@@ -225,3 +225,14 @@ def _storm_trigger(
         details={STORM_COUNT: len(names), STORM_CHECKS: names},
     )
     return transition.redacted(redactor)
+
+
+def count_sent(state: State, routing_key: str | None, count: int, now: float | None = None) -> None:
+    """Count `count` events sent outside the budget's choice (change events)."""
+    if not routing_key or count <= 0:
+        return
+    instant = time.time() if now is None else now
+    budget = _section(state, BUDGET_SECTION)
+    digest = key_hash(routing_key)
+    stamps = [t for t in budget.get(digest, []) if isinstance(t, int | float) and t > instant - 60]
+    budget[digest] = [*stamps, *([instant] * count)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from e2echeck.alerting.budget import apply_budget, storm_keys
+from e2echeck.alerting.budget import apply_budget, count_sent, storm_keys
 from e2echeck.alerting.dependencies import suppress
 from e2echeck.alerting.flapping import apply_history, flapping_trigger
 from e2echeck.alerting.orphans import checks_file, orphans, owner, removed_resolve
@@ -194,6 +194,8 @@ def decide_stateful(
     ]
     old.sort(key=lambda p: p.transition.created_at)
     old, new = apply_budget(config, state, decisions, old, new, redactor, RoutingKeys(config))
+    if state.changes and config.pagerduty is not None:
+        count_sent(state, config.pagerduty.routing_key, len(state.changes))
     return decisions, old, new
 
 
@@ -211,12 +213,22 @@ def _maintenance_ended(
     Undelivered triggers wait until the window ends (they would page during it).
     """
     ended: set[str] = set()
+    before = dict(state.maintenance)
+    started = {held[k] for k in held if k not in before and held[k].startswith(WINDOW)}
     for obs in observations:
         if obs.dedup_key in held:
             state.maintenance[obs.dedup_key] = held[obs.dedup_key]
         elif obs.signal is not None and state.maintenance.pop(obs.dedup_key, None) is not None:
             ended.add(obs.dedup_key)
+    still = set(state.maintenance.values())
+    finished = {before[k] for k in ended if before[k].startswith(WINDOW)} - still
+    # Change events for PagerDuty (change_events.py), sent after the run's decisions.
+    state.changes.extend(f"maintenance started: {why}" for why in sorted(started))
+    state.changes.extend(f"maintenance ended: {why}" for why in sorted(finished))
     return ended
+
+
+WINDOW = "window "  # how maintenance.py names a window's maintenance
 
 
 def record(

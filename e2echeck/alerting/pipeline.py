@@ -70,6 +70,11 @@ def send_alerts(
             plan = _stateless(context, strategy)
         sinks = configured_sinks(config, redactor)
         results = send(sinks, plan.outgoing, redactor, dry_run, deadline, policy, plan.warnings)
+        if plan.changes and not dry_run:
+            from e2echeck.alerting.change_events import ChangeEvent, send_change_events
+
+            events = [ChangeEvent(text, {"source": "e2echeck"}) for text in plan.changes]
+            plan.warnings.extend(send_change_events(config, events, redactor)[1])
         if strategy is not None and plan.stateful and not dry_run:
             strategy.settle(plan, results)
         report = build_report(

@@ -129,6 +129,8 @@ class State:
     maintenance: dict[str, str] = field(default_factory=dict)
     # Other top-level keys, kept as they are (an older file has none).
     sections: dict[str, Any] = field(default_factory=dict)
+    # This run's change events (maintenance windows starting and ending): never stored.
+    changes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     ConfigDict,
@@ -207,6 +208,11 @@ class PagerDutyConfig(ConfigModel):
         description="Full Events API URL, instead of region (proxies, tests).",
     )
     send_resolve: Flag = Field(default=True, description="Send resolve when a check passes.")
+    change_events_url: str | None = Field(
+        default=None,
+        description="Change Events API URL; default: /v2/change/enqueue on the events URL's "
+        "origin.",
+    )
     max_events_per_minute: WholeNumber = Field(
         default=100,
         ge=1,
@@ -222,7 +228,7 @@ class PagerDutyConfig(ConfigModel):
         "false sends none.",
     )
 
-    @field_validator("events_url", "client_url")
+    @field_validator("events_url", "client_url", "change_events_url")
     @classmethod
     def _valid_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         return None if value is None else check_url(value, info)
@@ -233,6 +239,14 @@ class PagerDutyConfig(ConfigModel):
             return self.events_url
         host = "events.eu.pagerduty.com" if self.region == "eu" else "events.pagerduty.com"
         return f"https://{host}/v2/enqueue"
+
+    @property
+    def change_url(self) -> str:
+        """Where change events go: the setting, else the events URL's origin."""
+        if self.change_events_url:
+            return self.change_events_url
+        parts = urlsplit(self.enqueue_url)
+        return f"{parts.scheme}://{parts.netloc}/v2/change/enqueue"
 
 
 class StateConfig(ConfigModel):
