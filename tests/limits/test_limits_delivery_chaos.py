@@ -67,6 +67,7 @@ def config_for(events_url: str, state: Path) -> Config:
             routing_key=ROUTING_KEY,
             state=state,
             defaults={"flapping": False},  # every random change is a change to deliver
+            pagerduty={"max_events_per_minute": 10000},  # 500 runs in seconds: no budget
         )
     )
 
