@@ -11,6 +11,7 @@ import click
 
 from e2echeck import __version__
 from e2echeck.cli.change import change
+from e2echeck.cli.init import init
 from e2echeck.cli.package import package
 from e2echeck.cli.run import run
 from e2echeck.cli.schema import schema
@@ -30,5 +31,5 @@ def main() -> None:
 
 
 # `--help` lists them alphabetically.
-for command in (validate, schema, run, silence, change, package):
+for command in (init, validate, schema, run, silence, change, package):
     main.add_command(command)

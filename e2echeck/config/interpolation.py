@@ -36,6 +36,8 @@ class Interpolator:
     # (by the name, and `redact.env`) which of them are secrets.
     env_values: dict[str, set[str]] = field(default_factory=dict)
     unset: list[str] = field(default_factory=list)
+    # Every result that came from a ${...}: what the file wrote is not literally it.
+    substituted: set[str] = field(default_factory=set)
 
     def __call__(self, text: str) -> str:
         if "$" not in text:
@@ -76,6 +78,8 @@ class Interpolator:
 
         result = _TOKEN.sub(replace, text)
         self.unset.extend(unset_here)
+        if result != text:
+            self.substituted.add(result)
         return result
 
     def _reference(self, inner: str, token: str) -> str:
