@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from e2echeck.config._suggest import did_you_mean
 from e2echeck.config.dependencies import dependency_problems
+from e2echeck.config.flapping import history_problems
 from e2echeck.config.kind_fields import kind_field_problems
 from e2echeck.config.maintenance import maintenance_problems
 from e2echeck.config.problems import Loc, Problem
@@ -24,12 +25,14 @@ RESERVED_DEDUP_KEYS = frozenset({"e2echeck-control"})
 # e2echeck's own alerts (the control alert, the watchdog's per-location alerts)
 # are named so: a check named alike would trigger and resolve one of them.
 RESERVED_PREFIX = "e2echeck-"
+RESERVED_DEDUP_PREFIX = "e2echeck-storm-"  # the storm budget's alerts (alerting/budget.py)
 _REQUEST_FIELDS = ("url", "headers", "params", "body", "json", "form")
 
 
 def cross_field_problems(document: object, reader: PositionedReader) -> Iterator[Problem]:
     """Every broken cross-field rule of `document`, placed by `reader`."""
     yield from maintenance_problems(document, reader)
+    yield from history_problems(document, reader)
     checks = document.get("checks") if isinstance(document, dict) else None
     if not isinstance(checks, list):
         return
