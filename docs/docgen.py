@@ -27,7 +27,15 @@ JsonSchema = dict[str, Any]
 # Keys that describe a schema rather than shape the values it accepts.
 _NOTES = ("description", "default", "title", "examples")
 # Value types of their own, declared once in e2echeck.config.types.
-_NAMED_TYPES = (("Duration", "duration"), ("StatusSpec", "status"))
+_NAMED_TYPES = (
+    ("Duration", "duration"),
+    ("PositiveDuration", "positive duration"),
+    ("StatusSpec", "status"),
+    ("RetryCount", "retry count"),
+    ("PositiveWhole", "positive whole number"),
+    ("NonNegativeWhole", "whole number"),
+)
+_DURATIONS = ("duration", "positive duration")
 _ANCHOR_PREFIX = "ref-"
 
 
@@ -180,8 +188,8 @@ class _Reference:
             value = {}
         if value is None:
             return "—"
-        if self.named_type(prop) == "duration" or (
-            self.named_type(_without_null(prop)) == "duration"
+        if self.named_type(prop) in _DURATIONS or (
+            self.named_type(_without_null(prop)) in _DURATIONS
         ):
             from e2echeck.config.types import format_duration
 
