@@ -150,6 +150,7 @@ def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None
         location=args.location,
     )
     prepared = prepare(config, options)
+    _writable_outputs(args.junit_path, args.json_path, args.metrics_path)
     progress = Progress(len(prepared.checks), sys.stderr)
     try:
         outcome = prepared.execute(on_result=progress.update)
@@ -229,3 +230,29 @@ def _show(outcome: RunOutcome, args: RunArgs) -> None:
 
 def _cannot_write(path: str, error: OSError) -> UsageError:
     return UsageError(f"cannot write {path}: {error.strerror or error}")
+
+
+def _writable_outputs(*paths: str | None) -> None:
+    """Before any check runs: create each report's folder and make sure the file can
+    be written there, so that a bad path is exit 2 with nothing sent, never a run
+    whose outcome is lost at the end."""
+    import os
+
+    for path in paths:
+        if path is None:
+            continue
+        target = Path(path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:
+            blocking = next(p for p in target.parents if p.exists() and not p.is_dir())
+            raise UsageError(f"cannot write {path}: {blocking} is a file, not a folder") from exc
+        except OSError as exc:
+            raise _cannot_write(path, exc) from exc
+        if target.is_dir():
+            raise UsageError(f"cannot write {path}: it is a directory")
+        writable = os.access(target, os.W_OK) if target.exists() else None
+        if writable is None:
+            writable = os.access(target.parent, os.W_OK | os.X_OK)
+        if not writable:
+            raise UsageError(f"cannot write {path}: permission denied")
