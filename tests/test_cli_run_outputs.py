@@ -1,9 +1,15 @@
 """`e2echeck run`'s outputs as a new user meets them: report and metrics paths
-(folders created, a bad path refused before anything runs), and a JUnit report
-that the Jenkins xUnit schema accepts and junitparser reads."""
+(folders created, a bad path refused before anything runs), a JUnit report
+that the Jenkins xUnit schema accepts and junitparser reads, lines streamed to
+a CI log as checks complete, and colour as --color, NO_COLOR and FORCE_COLOR say."""
 
 from __future__ import annotations
 
+import os
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +132,80 @@ def test_junit_is_valid_for_jenkins_and_read_by_junitparser(
     assert facts["url"] == http_server.url(f"/status/503?k={key}")
     names = {p.name for p in suite.properties()}
     assert {"lag_p50_ms", "peak_in_flight"} <= names
+
+
+def test_a_ci_log_gets_each_line_as_its_check_completes(
+    tmp_path: Path, http_server: TestServer
+) -> None:
+    """stdout is a pipe: the fast check's line arrives while the slow one still runs,
+    and the summary comes at the end, with no line printed twice."""
+    document = config_document(
+        [
+            {"name": "slow", "url": http_server.url("/delay/3")},
+            {"name": "fast", "url": http_server.url("/status/500")},
+        ],
+        defaults={**QUICK_DEFAULTS, "timeout": "10s"},
+    )
+    path = write_config(tmp_path, document)
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "e2echeck", "run", str(path), "--no-alert"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 20)
+        assert ready, "no line before the run ended"
+        first = process.stdout.readline().decode()
+        arrived = time.monotonic() - started
+        still_running = process.poll() is None
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert first.startswith("FAIL  fast  500"), first
+    assert still_running and arrived < 2.9, arrived
+    lines = (first + rest.decode()).splitlines()
+    assert lines[1].startswith("PASS  slow  200")
+    assert lines[2] == ""
+    assert lines[3].startswith("2 checks in ") and lines[3].endswith("1 passed, 1 failed")
+    assert lines[4:] == [
+        "would send 2 events (--no-alert):",
+        "  resolve  slow",
+        "  trigger  fast  [critical] fast failed: expected status 2xx, got 500",
+    ]
+    assert sum(line.startswith(("PASS", "FAIL")) for line in lines) == 2
+    assert "\x1b[" not in first + rest.decode()
+    assert process.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "coloured"),
+    [
+        ((), {}, False),
+        (("--color", "always"), {}, True),
+        (("--color", "never"), {"FORCE_COLOR": "1"}, False),
+        (("--color", "always"), {"NO_COLOR": "1"}, True),
+        ((), {"FORCE_COLOR": "1"}, True),
+        ((), {"FORCE_COLOR": "0"}, False),
+        ((), {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),
+    ],
+)
+def test_colour_follows_the_option_then_no_color_then_force_color(
+    tmp_path: Path,
+    http_server: TestServer,
+    args: tuple[str, ...],
+    env: dict[str, str],
+    coloured: bool,
+) -> None:
+    document = config_document(
+        [{"name": "down", "url": http_server.url("/status/503")}], defaults=QUICK_DEFAULTS
+    )
+    path = write_config(tmp_path, document)
+    unset: dict[str, str | None] = {"NO_COLOR": None, "FORCE_COLOR": None}
+    result = run_cli("run", str(path), "--no-alert", *args, env={**unset, **env})
+    assert result.exit_code == 1
+    assert ("\x1b[31;1mFAIL\x1b[0m  down" in result.output) is coloured, result.output
+    assert ("\x1b[" in result.output) is coloured
