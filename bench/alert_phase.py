@@ -65,11 +65,13 @@ def _failed_run(config: Any) -> Any:
 
 def product(enqueue_url: str, count: int) -> dict[str, Any]:
     from e2echeck.alerting import send_alerts
+    from e2echeck.config.redact import config_redactor
 
     config = _config(enqueue_url, count)
     run = _failed_run(config)
+    redactor = config_redactor(config).with_secrets(run.secrets)  # the runner's, built once
     start = time.perf_counter()
-    report = send_alerts(config, run, dry_run=False)
+    report = send_alerts(config, run, dry_run=False, redactor=redactor)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "delivered": report.delivered}
 

@@ -22,7 +22,7 @@ from e2echeck.config.loader import ConfigError, Problem
 from e2echeck.config.models import Check, Config
 from e2echeck.config.redact import config_redactor
 from e2echeck.defaults import DEFAULT_CONCURRENCY
-from e2echeck.engine.results import CheckResult, Outcome, RunResult
+from e2echeck.engine.results import CheckResult, RunResult
 from e2echeck.errors import LocationError as LocationError
 from e2echeck.errors import SelectionError as SelectionError
 from e2echeck.redaction import Redactor
@@ -99,7 +99,8 @@ def select_checks(
 
     Given both, a check must match both. Control checks stay in whenever a
     service check is selected: without them a cut-off checker would page for
-    every service. Every --only and --tag must match some enabled check."""
+    every service. So do the checks a selected one `depends_on`. Every --only
+    and --tag must match some enabled check."""
     enabled = [c for c in config.checks if c.enabled]
     if not only and not tags:
         return enabled
@@ -129,7 +130,23 @@ def select_checks(
         raise SelectionError("no enabled check matches both --only and --tag")
     if any(not c.is_control for c in enabled if c.name in selected):
         selected.update(c.name for c in enabled if c.is_control)
+    selected.update(_dependencies(enabled, selected))
     return [c for c in enabled if c.name in selected]
+
+
+def _dependencies(enabled: Sequence[Check], selected: set[str]) -> set[str]:
+    """The enabled checks that `selected` depends on, directly or not: without
+    them a failing dependency could not suppress its dependents' pages."""
+    by_name = {c.name: c for c in enabled}
+    found: set[str] = set()
+    todo = [d for name in selected for d in by_name[name].depends_on]
+    while todo:
+        name = todo.pop()
+        if name in found or name in selected or name not in by_name:
+            continue
+        found.add(name)
+        todo.extend(by_name[name].depends_on)
+    return found
 
 
 def run_exit_code(run: RunResult, *, undelivered: bool = False) -> int:
@@ -138,7 +155,7 @@ def run_exit_code(run: RunResult, *, undelivered: bool = False) -> int:
     event could not be delivered (3 wins over 1)."""
     if undelivered:
         return exit_codes.UNDELIVERED
-    if all(r.outcome in (Outcome.OK, Outcome.MAINTENANCE) for r in run.results):
+    if run.ok:
         return exit_codes.OK
     return exit_codes.CHECK_FAILED
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from e2echeck.alerting.dependencies import suppress
+from e2echeck.alerting.orphans import checks_file, orphans, owner, removed_resolve
 from e2echeck.alerting.sinks.base import Pending
-from e2echeck.alerting.state import AlertState, State, advance, now_iso
+from e2echeck.alerting.state import AlertState, AlertStatus, State, advance, now_iso
 from e2echeck.alerting.transitions import (
     CONTROL_DEDUP_KEY,
     NOT_SENT_NO_RESOLVE,
@@ -57,6 +59,7 @@ class Decision:
     action: ActionName
     note: str  # why nothing is sent, when nothing is
     transition: Transition | None = None  # this run's new transition
+    removed: bool = False  # the alert of a check removed from the file (orphans.py)
 
 
 def decide_stateless(
@@ -74,7 +77,8 @@ def decide_stateless(
             decisions.append(Decision(obs, "none", NOT_SENT_NO_RESOLVE))
         else:
             decisions.append(Decision(obs, "none", obs.note))
-    return decisions
+    failing = {o.check.name for o in observations if o.signal == "fail" and o.check is not None}
+    return suppress(decisions, failing, redactor, _muted)
 
 
 def decide_stateful(
@@ -97,6 +101,7 @@ def decide_stateful(
     """
     now = now_iso()
     held = dict(in_maintenance or {})
+    before: dict[str, tuple[AlertStatus | None, str | None]] = {}
     ended = _maintenance_ended(state, observations, held)
     decisions = []
     new: list[Pending] = []
@@ -106,6 +111,8 @@ def decide_stateful(
             continue
         alert = state.alerts.setdefault(obs.dedup_key, AlertState())
         alert.check = check_name(obs) or alert.check
+        if obs.signal == "fail" and obs.check is not None and obs.check.depends_on:
+            before[obs.dedup_key] = (alert.state, alert.changed_at)
         failure_threshold = success_threshold = 1  # the control alert: no thresholds
         if obs.check is not None:
             settings = config.settings_for(obs.check)
@@ -129,6 +136,40 @@ def decide_stateful(
             decisions.append(Decision(obs, "none", NOT_SENT_NO_RESOLVE))
         else:
             decisions.append(Decision(obs, "none", note))
+    failing = {
+        obs.check.name
+        for obs in observations
+        if obs.signal == "fail"
+        and obs.check is not None
+        and state.alerts[obs.dedup_key].state == "open"
+    }
+
+    def mute(decision: Decision, note: str) -> Decision:
+        """A suppressed failure still counts, but neither opens the alert nor
+        leaves a trigger to send (an earlier run's would page for it too)."""
+        key = decision.observation.dedup_key
+        alert = state.alerts[key]
+        if key in before:
+            alert.state, alert.changed_at = before[key]
+            # Nothing was opened for it: its next pass is no change, not a resolve.
+            alert.state = alert.state or "resolved"
+        alert.undelivered = [p for p in alert.undelivered if p.transition.action != "trigger"]
+        if decision.transition is not None:
+            new[:] = [p for p in new if p.transition is not decision.transition]
+        return _muted(decision, note)
+
+    decisions = suppress(decisions, failing, redactor, mute)
+    known = {check.effective_dedup_key for check in config.checks} | {CONTROL_DEDUP_KEY}
+    known.update(obs.dedup_key for obs in observations)
+    for key, name in orphans(config, state, known):
+        alert = state.alerts[key]
+        resolve = removed_resolve(config, key, name, redactor)
+        alert.state, alert.changed_at = "resolved", now
+        alert.consecutive_failures = 0
+        alert.undelivered = [Pending(sink, resolve) for sink in route(resolve)]
+        new.extend(alert.undelivered)
+        gone = Observation(name, key, None, None, resolve.details["reason"])
+        decisions.append(Decision(gone, "resolve", "", resolve, removed=True))
     fresh = {id(p) for p in new}
     for alert in state.alerts.values():
         if any(p.sink not in route.known for p in alert.undelivered):
@@ -187,10 +228,16 @@ def record(
         if key in known or alert.undelivered:
             continue
         if alert.state == "open":
+            belongs = owner(state)
+            why = (
+                f"; the state belongs to {belongs}, so it is left open"
+                if belongs is not None and belongs != checks_file(config)
+                else ""
+            )
             warnings.append(
                 redactor.text(
                     f"alert {key!r} is open in PagerDuty but no check has that dedup key any "
-                    "more; resolve it there"
+                    f"more; resolve it there{why}"
                 )
             )
             continue
@@ -198,6 +245,10 @@ def record(
     for key in [k for k in state.maintenance if k not in known]:
         del state.maintenance[key]
     state.updated_at = now_iso()
+
+
+def _muted(decision: Decision, note: str) -> Decision:
+    return Decision(decision.observation, "none", note)
 
 
 def check_name(obs: Observation) -> str | None:

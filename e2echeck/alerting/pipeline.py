@@ -33,7 +33,7 @@ def send_alerts(
     run: RunResult,
     *,
     dry_run: bool,
-    redactor: Redactor | None = None,
+    redactor: Redactor,
     state_path: str | None = None,
     deadline: float | None = None,
     policy: DeliveryPolicy | None = None,
@@ -43,8 +43,8 @@ def send_alerts(
     """Decide, send and record this run's transitions. Never raises for
     delivery or state problems: they are in the report (undelivered, warnings).
 
-    `redactor`: the run's (the runner builds one per run and passes it; a
-    library caller without one gets the config's and the run's secrets).
+    `redactor`: the run's, which the runner builds once per run (the config's
+    secrets plus those the run found); every event and report line goes through it.
     `dry_run` (--no-alert): decide and list the events, send nothing, leave the
     state untouched. `state_path` overrides `state.path` (--state). `deadline`
     is an absolute `time.monotonic()` value bounding every delivery attempt.
@@ -52,10 +52,6 @@ def send_alerts(
     (default: the real clock); checks in maintenance are marked in `run`.
     `location`: where this run ran, for a config with `locations`; ignored without.
     """
-    if redactor is None:
-        from e2echeck.config.redact import config_redactor
-
-        redactor = config_redactor(config).with_secrets(run.secrets)
     context = Context(
         config, run, redactor, maintenance or MaintenanceOptions(), Routes(config), dry_run
     )

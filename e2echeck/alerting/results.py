@@ -72,6 +72,8 @@ class AlertReport:
     stateful: bool = False  # False: no state configured, or it could not be read
     location: str | None = None  # with `locations`: where this run ran
     silent: dict[str, str] = field(default_factory=dict)  # watch alert -> "action, delivery"
+    # Checks removed from the file whose open alert this run resolves, by name.
+    removed: dict[str, CheckAlert] = field(default_factory=dict)
 
     @property
     def sent(self) -> int:
@@ -99,6 +101,11 @@ class AlertReport:
         if self.location is not None:
             document["location"] = self.location
             document["silent_locations"] = dict(self.silent)
+        if self.removed:
+            document["removed_checks"] = {
+                name: {"dedup_key": a.dedup_key, "action": a.action, "delivery": a.delivery}
+                for name, a in self.removed.items()
+            }
         return document
 
     def _to_json(self) -> dict[str, Any]:
@@ -158,16 +165,21 @@ def build_report(
     events = [_shown(r, sinks) for r in results]
     checks: dict[str, CheckAlert] = {}
     control: CheckAlert | None = None
+    removed: dict[str, CheckAlert] = {}
     for decision in decisions:
         obs = decision.observation
         transition = decision.transition
         mine = by_transition.get(id(transition), []) if transition is not None else []
         alert = _alert(decision, mine, redelivered.get(obs.dedup_key, []), dry_run, stateful)
-        if obs.check is None:
+        if decision.removed:  # a check removed from the file: its alert resolved
+            removed[obs.name] = alert
+        elif obs.check is None:
             control = alert
         else:
             checks[obs.name] = alert
-    return AlertReport(checks, control, events, deliveries, warnings, dry_run, stateful)
+    report = AlertReport(checks, control, events, deliveries, warnings, dry_run, stateful)
+    report.removed = removed
+    return report
 
 
 def _alert(

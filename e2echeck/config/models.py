@@ -154,6 +154,11 @@ class Check(HttpRequest, _Overridable):
     )
     enabled: Flag = Field(default=True, description="false keeps the check without running it.")
     description: str | None = Field(default=None, description="Free text for people.")
+    depends_on: list[Annotated[str, AlsoAsText()]] = Field(
+        default_factory=list,
+        description="Checks this one depends on: while one of them fails, this check's "
+        "failure sends no trigger of its own (it is named in the dependency's trigger).",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -1,5 +1,5 @@
-"""The rules that span several fields: unique names and dedup keys, and captures
-referenced only after a step captured them.
+"""The rules that span several fields: unique names and dedup keys, captures
+referenced only after a step captured them, and `depends_on` (dependencies.py).
 
 They read the raw document, so they are reported even when a field elsewhere is
 invalid: `validate` shows every error of a file in one go.
@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from e2echeck.config._suggest import did_you_mean
+from e2echeck.config.dependencies import dependency_problems
 from e2echeck.config.maintenance import maintenance_problems
 from e2echeck.config.problems import Loc, Problem
 from e2echeck.config.urls import TEMPLATE_REFERENCE
@@ -61,6 +62,7 @@ def cross_field_problems(document: object, reader: PositionedReader) -> Iterator
         else:
             dedup_keys[key] = index
         yield from _reference_problems(check, loc, reader)
+    yield from dependency_problems(checks, names, reader)
 
 
 def _reference_problems(

@@ -110,6 +110,12 @@ class RunResult:
         return (self.finished_at - self.started_at).total_seconds() * 1000
 
     @property
+    def ok(self) -> bool:
+        """Every check passed or failed only in maintenance (planned work): the
+        one answer of the exit code, the reports, the Lambda summary and logs."""
+        return all(r.outcome in (Outcome.OK, Outcome.MAINTENANCE) for r in self.results)
+
+    @property
     def failed(self) -> list[CheckResult]:
         return [r for r in self.results if r.outcome is Outcome.FAILED]
 

@@ -9,7 +9,9 @@ documents also carry `location`, and each metric is published both ways: by
 
 Skipped checks did not run: they have no document. Unknown checks (the checker
 lost connectivity) report Latency and Attempts but no Success, so a checker's
-outage does not count against the services' success rate.
+outage does not count against the services' success rate. Checks that failed
+in maintenance have no Success either (planned work must not fire a success
+alarm) but `Maintenance: 1`; the run document counts them too.
 """
 
 from __future__ import annotations
@@ -45,8 +47,10 @@ def _check_document(
         return None
     values: dict[str, float] = {}
     units: dict[str, str] = {}
-    if result.outcome is not Outcome.UNKNOWN:
+    if result.outcome in (Outcome.OK, Outcome.FAILED):
         values["Success"], units["Success"] = (1 if result.ok else 0), "None"
+    elif result.outcome is Outcome.MAINTENANCE:  # planned: never a Success of 0
+        values["Maintenance"], units["Maintenance"] = 1, "Count"
     values["Latency"], units["Latency"] = round(result.duration_ms, 3), "Milliseconds"
     values["Attempts"], units["Attempts"] = result.attempts, "Count"
     dimensions = [[CHECK_DIMENSION]]
@@ -69,12 +73,14 @@ def _run_document(run: RunResult, location: str | None) -> dict[str, Any]:
         "Checks": len(run.results),
         "Failed": run.count(Outcome.FAILED),
         "Unknown": run.count(Outcome.UNKNOWN),
+        "Maintenance": run.count(Outcome.MAINTENANCE),
         "RunDuration": round(run.duration_ms, 3),
     }
     units = {
         "Checks": "Count",
         "Failed": "Count",
         "Unknown": "Count",
+        "Maintenance": "Count",
         "RunDuration": "Milliseconds",
     }
     if location is None:

@@ -45,8 +45,11 @@ def write_prometheus(
 ) -> None:
     """Write this run's metrics to `path`, replacing the file atomically.
 
-    Success is written for checks that passed or failed (not for unknown or
-    skipped ones); duration and attempts for every check that ran. With alert
+    Every check has `e2echeck_check_outcome`, 1 for its outcome (ok, failed,
+    maintenance, unknown, skipped) and 0 for the others, so that planned work
+    and a cut-off checker are visible and never read as a failure. Success is
+    written only for checks that passed or failed (never 0 for a failure in
+    maintenance); duration and attempts for every check that ran. With alert
     state, `e2echeck_alert_open` says which alerts the state holds open.
     """
     from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
@@ -70,15 +73,25 @@ def write_prometheus(
         ["check"],
         registry=registry,
     )
+    outcomes = Gauge(
+        "e2echeck_check_outcome",
+        "1 for the check's outcome in the last run (ok, failed, maintenance, unknown, "
+        "skipped), 0 for the others",
+        ["check", "outcome"],
+        registry=registry,
+    )
     last_run = Gauge(
         "e2echeck_last_run_timestamp_seconds", "When the last run finished", registry=registry
     )
     run = outcome.run
     label: Callable[[str], str] = redactor.text
     for result in run.results:
+        for outcome_value in Outcome:
+            is_it = 1 if result.outcome is outcome_value else 0
+            outcomes.labels(label(result.name), str(outcome_value)).set(is_it)
         if result.outcome is Outcome.SKIPPED:
             continue
-        if result.outcome is not Outcome.UNKNOWN:
+        if result.outcome in (Outcome.OK, Outcome.FAILED):
             success.labels(label(result.name)).set(1 if result.ok else 0)
         duration.labels(label(result.name)).set(result.duration_ms / 1000.0)
         attempts.labels(label(result.name)).set(result.attempts)

@@ -239,6 +239,11 @@ def render_alerts(report: AlertReport, *, verbosity: int = 0) -> str:
             f"control alert {report.control.dedup_key}: {report.control.action}, "
             f"{report.control.delivery}"
         )
+    lines.extend(
+        f"removed check {name}: {alert.action} {alert.dedup_key}, {alert.delivery} "
+        "(check removed from the file)"
+        for name, alert in report.removed.items()
+    )
     if report.location is not None:  # with `locations`: the watch on the other locations
         lines.extend(f"location alert {key}: {status}" for key, status in report.silent.items())
     if report.dry_run:

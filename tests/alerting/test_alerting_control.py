@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from e2echeck.alerting import CONTROL_DEDUP_KEY, send_alerts
+from e2echeck.alerting import CONTROL_DEDUP_KEY
 from e2echeck.config import Config
 from e2echeck.engine.results import RunResult
 from tests.alerting.helpers import FAST, by_key, control, make_config, result, run_of, service
+from tests.support.alerting import send_alerts
 from tests.support.pagerduty import FakePagerDuty
 
 

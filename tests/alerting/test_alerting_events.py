@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from e2echeck.alerting import send_alerts
 from e2echeck.redaction import MASK
 from tests.alerting.helpers import (
     FAST,
@@ -16,6 +15,7 @@ from tests.alerting.helpers import (
     run_of,
     service,
 )
+from tests.support.alerting import send_alerts
 from tests.support.pagerduty import FakePagerDuty
 
 

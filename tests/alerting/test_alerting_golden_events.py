@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from e2echeck.alerting import send_alerts
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
 from e2echeck.kinds.http import HttpDetails
+from tests.support.alerting import send_alerts
 from tests.support.configs import QUICK_DEFAULTS, config_document, load_config
 from tests.support.delivery import FAST_POLICY
 from tests.support.pagerduty import FakePagerDuty

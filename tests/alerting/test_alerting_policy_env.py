@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from e2echeck.alerting import DeliveryPolicy, send_alerts
+from e2echeck.alerting import DeliveryPolicy
 from e2echeck.alerting.delivery import POLICY_ENV, default_policy
 from tests.alerting.helpers import make_config, result, run_of, service
+from tests.support.alerting import send_alerts
 from tests.support.cli import run_cli
 from tests.support.configs import QUICK_DEFAULTS, config_document, write_config
 from tests.support.delivery import FAST_POLICY_ENV

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from e2echeck.alerting import send_alerts
 from e2echeck.config import Config
 from e2echeck.engine.results import CheckResult
 from tests.alerting.helpers import (
@@ -19,6 +18,7 @@ from tests.alerting.helpers import (
     service,
     without_routing_key,
 )
+from tests.support.alerting import send_alerts
 from tests.support.pagerduty import FakePagerDuty, Reply
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from e2echeck.alerting import send_alerts
 from e2echeck.alerting.state import (
     FileStateStore,
     S3StateStore,
@@ -21,6 +20,7 @@ from e2echeck.alerting.state import (
 from e2echeck.config import Config
 from e2echeck.engine.results import RunResult
 from tests.alerting.helpers import FAST, by_key, make_config, result, run_of, service
+from tests.support.alerting import send_alerts
 from tests.support.aws import MotoServer
 from tests.support.pagerduty import FakePagerDuty, Reply
 
@@ -315,16 +315,19 @@ def test_state_round_trips_through_the_file(tmp_path: Path) -> None:
     assert oct((tmp_path / "s.json").stat().st_mode & 0o777) == "0o600"
 
 
-def test_removed_checks_are_forgotten_unless_their_alert_is_open(
+def test_removed_checks_are_forgotten_and_an_open_alert_of_one_resolved(
     fake_pd: FakePagerDuty, tmp_path: Path
 ) -> None:
     path = tmp_path / "s.json"
     old = make_config(fake_pd.url, [service("a"), service("b"), service("c")], state=str(path))
     send_alerts(old, _run(old, a="ok", b="failed", c="ok"), dry_run=False, policy=FAST)
+    fake_pd.reset()
     new = make_config(fake_pd.url, [service("a")], state=str(path))
     report = send_alerts(new, _run(new, a="ok"), dry_run=False, policy=FAST)
-    assert set(_saved(path)["alerts"]) == {"a", "b"}
-    assert any("'b' is open" in w for w in report.warnings)
+    assert by_key(fake_pd.events) == {"b": "resolve"}
+    assert report.removed["b"].delivery == "delivered"
+    assert set(_saved(path)["alerts"]) == {"a"}
+    assert report.warnings == []
 
 
 def test_s3_state_store(aws_env: dict[str, str], moto_server: MotoServer) -> None:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from e2echeck.alerting import send_alerts
 from e2echeck.config import Config
 from tests.alerting.helpers import (
     ENV,
@@ -25,6 +24,7 @@ from tests.alerting.helpers import (
     run_of,
     service,
 )
+from tests.support.alerting import send_alerts
 from tests.support.cli import run_cli
 from tests.support.configs import QUICK_DEFAULTS, config_document, load_config, write_config
 from tests.support.pagerduty import FakePagerDuty

@@ -214,10 +214,12 @@ def test_emf_documents_follow_the_specification_and_match_the_run(
         "Checks",
         "Failed",
         "Unknown",
+        "Maintenance",
         "RunDuration",
     }
     totals = summary["summary"]
     assert (run["Checks"], run["Failed"], run["Unknown"]) == (2, totals["failed"], 0)
+    assert run["Maintenance"] == totals["maintenance"] == 0
     assert run["Failed"] == 1
     assert run["RunDuration"] == pytest.approx(totals["duration_ms"], abs=0.1)
 

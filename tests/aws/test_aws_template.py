@@ -189,8 +189,8 @@ def test_dashboard_plots_the_emf_metrics() -> None:
     assert "SEARCH('{e2echeck,check} MetricName=\"Success\"', 'Average', 300)" in expressions
     assert "SEARCH('{e2echeck,check} MetricName=\"Latency\"', 'p50', 300)" in expressions
     assert "SEARCH('{e2echeck,check} MetricName=\"Latency\"', 'p99', 300)" in expressions
-    runs = widgets["Failed and unknown checks per run"]["metrics"]
-    assert runs == [["e2echeck", "Failed"], ["e2echeck", "Unknown"]]
+    runs = widgets["Failed, unknown and in-maintenance checks per run"]["metrics"]
+    assert runs == [["e2echeck", "Failed"], ["e2echeck", "Unknown"], ["e2echeck", "Maintenance"]]
 
 
 def test_a_shared_state_bucket_in_another_region() -> None:

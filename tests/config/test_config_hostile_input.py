@@ -55,7 +55,9 @@ def test_a_file_of_exactly_the_limit_is_read(tmp_path: Path) -> None:
 def test_billion_laughs_fails_fast(validate: Validate) -> None:
     started = time.monotonic()
     outcome = validate(BILLION_LAUGHS)
-    assert time.monotonic() - started < 2.0
+    # Unprotected, the expansion never ends; the bound only catches that, not speed
+    # (a loaded 2-core CI machine took 2.7 s).
+    assert time.monotonic() - started < 10.0
     assert outcome.exit_code == 2
     error = outcome.only_error()
     assert "alias bomb" in error["message"]
@@ -176,7 +178,7 @@ def _can_read(path: Path) -> bool:
 def test_deep_nesting(validate: Validate, depth: int) -> None:
     started = time.monotonic()
     outcome = validate("version: 1\nchecks: " + "[" * depth + "]" * depth + "\n")
-    assert time.monotonic() - started < 5.0
+    assert time.monotonic() - started < 15.0  # catches a runaway, not slowness
     assert outcome.exit_code == 2
     error = outcome.only_error()
     assert "nested deeper than" in error["message"]

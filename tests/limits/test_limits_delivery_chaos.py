@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from e2echeck.alerting import DeliveryPolicy, send_alerts
+from e2echeck.alerting import DeliveryPolicy
 from e2echeck.config import Config
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
 from e2echeck.kinds.http import HttpDetails
+from tests.support.alerting import send_alerts
 from tests.support.configs import config_document, load_config
 from tests.support.pagerduty import FakePagerDuty, Reply, _canned
 from tests.support.servers import unused_port

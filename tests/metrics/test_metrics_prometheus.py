@@ -120,6 +120,7 @@ def test_without_state_there_is_no_alert_metric(
     names = {name for name, _ in _samples(metrics.read_text())}
     assert names == {
         "e2echeck_check_success",
+        "e2echeck_check_outcome",
         "e2echeck_check_duration_seconds",
         "e2echeck_check_attempts",
         "e2echeck_last_run_timestamp_seconds",
@@ -137,3 +138,110 @@ def test_unwritable_metrics_path_is_an_error(
     )
     assert result.exit_code == 2
     assert f"cannot write {target}" in result.stderr
+
+
+def test_a_maintenance_only_run_is_ok_everywhere_and_never_success_0(
+    tmp_path: Path, http_server: TestServer, fake_pd: FakePagerDuty
+) -> None:
+    """Failures in maintenance are planned: exit 0, `ok: true`, no Success of 0 in
+    Prometheus or EMF, and every check's outcome in the textfile."""
+    from e2echeck.config import load_config
+    from e2echeck.engine.results import Outcome, RunResult
+    from e2echeck.metrics.emf import emf_documents
+    from e2echeck.redaction import Redactor
+    from tests.alerting.helpers import STARTED
+    from tests.alerting.helpers import result as check_result
+
+    path = tmp_path / "checks.yaml"
+    path.write_text(
+        f"""\
+version: 1
+defaults: {{timeout: 3s, retries: 0, retry_delay: 0s}}
+pagerduty:
+  routing_key: {ROUTING_KEY}
+  events_url: {fake_pd.url}
+maintenance:
+  - name: deploy
+    from: 2000-01-01T00:00:00Z
+    to: 2100-01-01T00:00:00Z
+    checks: [down]
+checks:
+  - name: up
+    url: {http_server.url("/status/200")}
+  - name: down
+    url: {http_server.url("/status/503")}
+""",
+        encoding="utf-8",
+    )
+    metrics, report = tmp_path / "e2echeck.prom", tmp_path / "report.json"
+    result = CliRunner().invoke(
+        main,
+        ["run", str(path), "--metrics", str(metrics), "--json", str(report)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(report.read_text())
+    assert document["summary"]["ok"] is True
+    assert document["summary"]["maintenance"] == 1
+    samples = _samples(metrics.read_text())
+    assert ("e2echeck_check_success", (("check", "down"),)) not in samples
+    assert samples[("e2echeck_check_success", (("check", "up"),))] == 1
+    down_outcomes = {
+        outcome: samples[("e2echeck_check_outcome", (("check", "down"), ("outcome", outcome)))]
+        for outcome in ("ok", "failed", "maintenance", "unknown", "skipped")
+    }
+    assert down_outcomes == {
+        "ok": 0,
+        "failed": 0,
+        "maintenance": 1,
+        "unknown": 0,
+        "skipped": 0,
+    }
+    assert not any(
+        name == "e2echeck_check_success" and value == 0 for (name, _), value in samples.items()
+    )
+
+    config = load_config(path)
+
+    run = RunResult(
+        results=[
+            check_result(config, "up", Outcome.OK),
+            check_result(config, "down", Outcome.MAINTENANCE, maintenance="window deploy"),
+        ],
+        started_at=STARTED,
+        finished_at=STARTED,
+    )
+    assert run.ok
+    emf = emf_documents(run, redactor=Redactor())
+    down = next(d for d in emf if d.get("check") == "down")
+    assert "Success" not in down and down["Maintenance"] == 1
+    names = [m["Name"] for m in down["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+    assert "Maintenance" in names and "Success" not in names
+    assert emf[-1]["Maintenance"] == 1
+
+
+def test_unknown_and_skipped_checks_have_their_outcome_in_the_textfile(
+    tmp_path: Path, http_server: TestServer
+) -> None:
+    path = tmp_path / "checks.yaml"
+    path.write_text(
+        f"""\
+version: 1
+defaults: {{timeout: 3s, retries: 0, retry_delay: 0s}}
+checks:
+  - name: internet
+    role: control
+    url: {http_server.url("/status/503")}
+  - name: api
+    url: {http_server.url("/status/200")}
+""",
+        encoding="utf-8",
+    )
+    metrics = tmp_path / "e2echeck.prom"
+    result = CliRunner().invoke(
+        main, ["run", str(path), "--no-alert", "--metrics", str(metrics)], catch_exceptions=False
+    )
+    assert result.exit_code == 1, result.output
+    samples = _samples(metrics.read_text())
+    assert samples[("e2echeck_check_outcome", (("check", "api"), ("outcome", "unknown")))] == 1
+    assert ("e2echeck_check_success", (("check", "api"),)) not in samples

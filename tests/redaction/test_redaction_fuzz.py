@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from e2echeck.alerting import send_alerts
 from e2echeck.config.redact import config_redactor
 from e2echeck.engine import run_checks
 from e2echeck.redaction import SENSITIVE_WORDS, Redactor, name_rule
 from e2echeck.report.json_report import render_json
 from e2echeck.report.junit import render_junit
 from e2echeck.report.text import render_text
+from tests.support.alerting import send_alerts
 from tests.support.configs import load_config
 from tests.support.servers import Reply, Request, TestServer, json_reply
 

@@ -89,8 +89,12 @@ def validate(event: Any) -> list[str]:
 
 
 class FakePagerDuty:
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float = 0.0, rate_limit: int | None = None) -> None:
         self.delay = delay
+        # PagerDuty's limit: at most `rate_limit` events a minute per routing
+        # key; past it, 429 and the event is not ingested.
+        self.rate_limit = rate_limit
+        self._accepted_at: dict[str, deque[float]] = {}
         self.requests: list[Received] = []
         self._script: deque[Reply] = deque()
         self._always: Reply | None = None
@@ -181,10 +185,30 @@ class FakePagerDuty:
                     "errors": errors,
                 },
             )
+        if self.rate_limit is not None and self._throttled(body["routing_key"]):
+            return Reply(429, _canned(429))
         dedup_key = body.get("dedup_key") or uuid.uuid4().hex
         return Reply(
             202, {"status": "success", "message": "Event processed", "dedup_key": dedup_key}
         )
+
+    def _throttled(self, routing_key: str) -> bool:
+        """Count an event against its key's minute; True when over the limit."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._accepted_at.setdefault(routing_key, deque())
+            while seen and seen[0] <= now - 60:
+                seen.popleft()
+            if self.rate_limit is not None and len(seen) >= self.rate_limit:
+                return True
+            seen.append(now)
+            return False
+
+    @property
+    def throttled(self) -> int:
+        """How many requests were answered 429."""
+        with self._lock:
+            return sum(1 for r in self.requests if r.status == 429)
 
 
 def _canned(status: int) -> dict[str, Any]:

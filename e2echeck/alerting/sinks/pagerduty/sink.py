@@ -63,8 +63,16 @@ class PagerDutySink:
     def body(self, transition: Transition) -> dict[str, Any]:
         """The event PagerDuty receives, minus its routing key."""
         key = self.redactor.text(transition.dedup_key)
-        if transition.action == "resolve":
+        if transition.action == "resolve" and not transition.details:
             return {"event_action": "resolve", "dedup_key": key}
+        if transition.action == "resolve":  # a resolve that says why (a removed check)
+            reason = {
+                "summary": transition.summary,
+                "source": transition.source or "e2echeck",
+                "severity": "info",
+                "custom_details": transition.details,
+            }
+            return {"event_action": "resolve", "dedup_key": key, "payload": reason}
         payload: dict[str, Any] = {
             "summary": transition.summary,
             "source": transition.source,
