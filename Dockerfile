@@ -1,5 +1,6 @@
 # e2echeck as a container image: `docker run` with the config mounted at /config.
 #   docker build -t e2echeck .
+#   docker build --build-arg EXTRAS=aws,metrics,grpc -t e2echeck .   # with grpc:// checks
 #   docker run --rm -v "$PWD/checks.yaml:/config/checks.yaml:ro" \
 #     -e PAGERDUTY_ROUTING_KEY e2echeck
 # Pin the base by digest (python:3.12-slim@sha256:...) for reproducible builds.
@@ -17,8 +18,9 @@ COPY requirements/ci.txt ./requirements/ci.txt
 COPY e2echeck ./e2echeck
 # The project with the aws extra (${ssm:...} and ${secretsmanager:...} references, s3://
 # config and state) and the metrics extra (run --metrics), at the lock's versions; no
-# test tools.
-RUN /opt/e2echeck/bin/pip install --no-cache-dir -c requirements/ci.txt '.[aws,metrics]' \
+# test tools. grpc:// checks need the grpc extra (grpcio, tens of MB): EXTRAS adds it.
+ARG EXTRAS=aws,metrics
+RUN /opt/e2echeck/bin/pip install --no-cache-dir -c requirements/ci.txt ".[${EXTRAS}]" \
     && /opt/e2echeck/bin/pip uninstall --yes pip setuptools wheel
 
 

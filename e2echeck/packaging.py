@@ -114,6 +114,7 @@ def build_lambda_zip(
     deps = list(runtime_requirements() if requirements is None else requirements)
     if requirements is None:
         deps += [d for d in ALWAYS_BUNDLED if not any(_named(r, d) for r in deps)]
+        deps = kind_requirements(deps, [check.first_url for check in result.config.checks])
     if constraints is not None:
         pins = constraint_pins(constraints, deps)
     elif requirements is None:
@@ -149,6 +150,19 @@ def build_lambda_zip(
         packages=packages,
         pins_source=pins.source,
     )
+
+
+def kind_requirements(deps: list[str], urls: list[str]) -> list[str]:
+    """`deps` with the libraries of the check kinds the file uses (dnspython for
+    dns://), and without those of the kinds it does not use: a zip carries only
+    what its checks import."""
+    from e2echeck.config.kinds import KINDS, kinds_used
+
+    used = kinds_used(urls)
+    unused = {name for entry in KINDS if entry.name not in used for name in entry.requirements}
+    needed = [name for entry in KINDS if entry.name in used for name in entry.requirements]
+    kept = [dep for dep in deps if not any(_named(dep, name) for name in unused)]
+    return kept + [name for name in needed if not any(_named(dep, name) for dep in kept)]
 
 
 def runtime_requirements() -> list[str]:

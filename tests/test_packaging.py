@@ -272,3 +272,4 @@ def test_cli_builds_the_lambda_zip(
         assert tags and all(ln.startswith(f"Tag: cp{tag}-cp{tag}-manylinux") for ln in tags), tags
     assert not [n for n in names if n.split("/")[0].split("-")[0] in ("boto3", "botocore")]
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert not [n for n in names if n.startswith("dns/")]  # no dns:// check, no dnspython

@@ -22,9 +22,11 @@ from pydantic_core import PydanticCustomError
 
 from e2echeck.config._base import ConfigModel
 from e2echeck.config.captures import CAPTURE_NAME_PATTERN, Capture, CaptureName
+from e2echeck.config.dns import AnswersExpect, RcodeName
 from e2echeck.config.fields import NAME_PATTERN, MethodName, ParamValue, Texts
 from e2echeck.config.json_assertions import JSON_OPERATORS, JsonOperand, JsonPathKey, check_regex
 from e2echeck.config.json_assertions import JsonAssertion as JsonAssertion
+from e2echeck.config.sockets import TlsVersionName
 from e2echeck.config.types import AlsoAsText, Duration, NonNegativeWhole, StatusSpec
 from e2echeck.config.urls import check_target_url
 
@@ -69,8 +71,27 @@ class Expect(ConfigModel):
         default=None,
         description="The server's TLS certificate must stay valid at least this many days.",
     )
+    banner: str | None = Field(
+        default=None,
+        description="tcp:// only: a regular expression that must match what the server "
+        "sends first (or answers `send`).",
+    )
+    rcode: RcodeName | None = Field(
+        default=None,
+        description="dns:// only: the resolver's answer code (NOERROR, NXDOMAIN, SERVFAIL...). "
+        "Default NOERROR, with at least one record of the type asked.",
+    )
+    answers: AnswersExpect | None = Field(
+        default=None,
+        description="dns:// only: the records of the answer: contains, equals, matches.",
+    )
+    tls_min_version: TlsVersionName | None = Field(
+        default=None,
+        description="tls:// and starttls:// only: the lowest TLS version the handshake may "
+        'settle on: "1.0", "1.1", "1.2" or "1.3".',
+    )
 
-    @field_validator("body_matches")
+    @field_validator("body_matches", "banner")
     @classmethod
     def _valid_regex(cls, value: str | None) -> str | None:
         return None if value is None else check_regex(value)
@@ -89,7 +110,11 @@ class HttpRequest(ConfigModel):
     """The request fields shared by a single-request check and a scenario step."""
 
     method: MethodName = Field(default="GET", description="HTTP method (any case).")
-    url: str | None = Field(default=None, description="Absolute http:// or https:// URL.")
+    url: str | None = Field(
+        default=None,
+        description="What to check; its scheme picks the kind: http(s)://, tcp://host:port, "
+        "tls://host:port, starttls://host:port, dns://resolver[:port].",
+    )
     headers: dict[str, str] = Field(default_factory=dict, description="Request headers.")
     params: dict[str, ParamValue] = Field(
         default_factory=dict, description="Query string parameters."

@@ -22,17 +22,82 @@ class KindEntry:
     name: str
     schemes: tuple[str, ...]
     module: str
+    # The check fields and `expect` fields of this kind (beside the neutral
+    # ones): `validate` rejects the others, each at its position.
+    fields: frozenset[str] = frozenset()
+    expect: frozenset[str] = frozenset()
+    # Distributions the kind imports beyond the core's: the Lambda zip bundles
+    # them only when its file has a check of this kind.
+    requirements: tuple[str, ...] = ()
+    # The e2echeck extra that installs them, when they are not in the core.
+    extra: str | None = None
+    module_needed: str | None = None  # the module whose absence means the extra is missing
 
 
 KINDS: tuple[KindEntry, ...] = (
     # one line per kind: its name, its URL schemes, its package under e2echeck/kinds/
-    KindEntry("http", ("http", "https"), "e2echeck.kinds.http"),
+    KindEntry(
+        "http",
+        ("http", "https"),
+        "e2echeck.kinds.http",
+        frozenset({"url", "method", "headers", "params", "body", "json", "form", "expect"}),
+        frozenset(
+            {
+                "status",
+                "body_contains",
+                "body_not_contains",
+                "body_matches",
+                "json",
+                "headers",
+                "max_response_time",
+                "tls_cert_min_days",
+            }
+        ),
+    ),
+    KindEntry(
+        "tcp",
+        ("tcp",),
+        "e2echeck.kinds.tcp",
+        frozenset({"url", "send", "expect"}),
+        frozenset({"banner", "max_response_time"}),
+    ),
+    KindEntry(
+        "tls",
+        ("tls", "starttls"),
+        "e2echeck.kinds.tls",
+        frozenset({"url", "starttls", "expect"}),
+        frozenset({"tls_cert_min_days", "tls_min_version", "max_response_time"}),
+    ),
+    KindEntry(
+        "dns",
+        ("dns",),
+        "e2echeck.kinds.dns",
+        frozenset({"url", "dns", "expect"}),
+        frozenset({"rcode", "answers", "max_response_time"}),
+        ("dnspython",),
+    ),
+    KindEntry(
+        "grpc",
+        ("grpc", "grpcs"),
+        "e2echeck.kinds.grpc",
+        frozenset({"url", "grpc", "expect"}),
+        frozenset({"status", "max_response_time"}),
+        ("grpcio",),
+        extra="grpc",
+        module_needed="grpc",
+    ),
 )
 
 KIND_OF_SCHEME: dict[str, KindEntry] = {
     scheme: entry for entry in KINDS for scheme in entry.schemes
 }
 SCHEMES: tuple[str, ...] = tuple(KIND_OF_SCHEME)
+
+
+def kinds_used(urls: list[str]) -> set[str]:
+    """The names of the kinds that check these URLs (one whose scheme is not
+    known yet, such as ${VAR}, counts as none)."""
+    return {KIND_OF_SCHEME[s].name for s in map(scheme_of, urls) if s in KIND_OF_SCHEME}
 
 
 def scheme_of(url: str) -> str:

@@ -9,6 +9,7 @@ check that silently asserts less than its author thinks.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -26,20 +27,24 @@ from e2echeck.config._base import ConfigModel
 from e2echeck.config.captures import HeaderCapture as HeaderCapture
 from e2echeck.config.captures import JsonPathCapture as JsonPathCapture
 from e2echeck.config.captures import RegexCapture as RegexCapture
+from e2echeck.config.dns import DnsFields
 from e2echeck.config.fields import NAME_PATTERN as NAME_PATTERN
 from e2echeck.config.fields import Method as Method
 from e2echeck.config.fields import Region, RoleName, SeverityName
 from e2echeck.config.fields import Role as Role
 from e2echeck.config.fields import Severity as Severity
+from e2echeck.config.grpc_health import GrpcFields
 from e2echeck.config.http import Expect as Expect
 from e2echeck.config.http import HttpRequest, request_or_steps, request_or_steps_schema
 from e2echeck.config.http import Step as Step
 from e2echeck.config.json_assertions import JSON_TYPES as JSON_TYPES
 from e2echeck.config.json_assertions import SIMPLE_JSONPATH as SIMPLE_JSONPATH
 from e2echeck.config.json_assertions import JsonAssertion as JsonAssertion
+from e2echeck.config.kind_fields import kind_fields_schema
 from e2echeck.config.locations import LocationsConfig
 from e2echeck.config.maintenance import MaintenanceWindow
 from e2echeck.config.redact import RedactConfig, config_secrets
+from e2echeck.config.sockets import SocketFields
 from e2echeck.config.types import (
     AlsoAsText,
     Duration,
@@ -82,6 +87,11 @@ class _Overridable(ConfigModel):
     severity: SeverityName | None = Field(default=None, description="PagerDuty severity.")
     follow_redirects: Flag | None = Field(default=None, description="Follow 3xx redirects.")
     verify_tls: Flag | None = Field(default=None, description="Verify TLS certificates.")
+    ca_file: str | None = Field(
+        default=None,
+        description="A PEM file of the CAs to trust instead of the system's (private CAs), "
+        "for https:// and the TLS kinds; relative to the checks file.",
+    )
     failure_threshold: PositiveWhole | None = Field(
         default=None, description="Consecutive failed runs before trigger (needs state)."
     )
@@ -126,10 +136,15 @@ class Defaults(_Overridable):
     )
 
 
-class Check(HttpRequest, _Overridable):
+def _check_schema(schema: dict[str, Any]) -> None:
+    request_or_steps_schema(schema)
+    kind_fields_schema(schema)
+
+
+class Check(HttpRequest, SocketFields, DnsFields, GrpcFields, _Overridable):
     """One check: a single request, or a multi-step scenario under `steps`."""
 
-    model_config = ConfigDict(json_schema_extra=request_or_steps_schema)
+    model_config = ConfigDict(json_schema_extra=_check_schema)
 
     name: Annotated[str, AlsoAsText()] = Field(
         pattern=NAME_PATTERN, max_length=200, description="Unique; letters, digits, . _ -"
@@ -246,6 +261,7 @@ class CheckSettings:
     failure_threshold: int
     success_threshold: int
     headers: dict[str, str]
+    ca_file: str | None = None  # a path, resolved against the checks file's folder
 
 
 class Config(ConfigModel):
@@ -340,7 +356,16 @@ class Config(ConfigModel):
                 d.success_threshold if check.success_threshold is None else check.success_threshold
             ),
             headers=merge_headers({"User-Agent": DEFAULT_USER_AGENT}, d.headers),
+            ca_file=self._ca_path(d.ca_file if check.ca_file is None else check.ca_file),
         )
+
+    def _ca_path(self, ca_file: str | None) -> str | None:
+        """`ca_file` relative to the checks file's folder (a file read from disk)."""
+        if ca_file is None or os.path.isabs(ca_file) or "://" in self._source:
+            return ca_file
+        if self._source.startswith("<"):
+            return ca_file
+        return os.path.join(os.path.dirname(self._source), ca_file)
 
     @property
     def sink_names(self) -> list[str]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from e2echeck.config._suggest import did_you_mean
 from e2echeck.config.dependencies import dependency_problems
+from e2echeck.config.kind_fields import kind_field_problems
 from e2echeck.config.maintenance import maintenance_problems
 from e2echeck.config.problems import Loc, Problem
 from e2echeck.config.urls import TEMPLATE_REFERENCE
@@ -62,6 +63,7 @@ def cross_field_problems(document: object, reader: PositionedReader) -> Iterator
         else:
             dedup_keys[key] = index
         yield from _reference_problems(check, loc, reader)
+        yield from kind_field_problems(check, loc, reader)
     yield from dependency_problems(checks, names, reader)
 
 

@@ -232,8 +232,17 @@ def _parse_one_status(value: Any) -> int | str:
     raise ValueError(f"expected {_STATUS_HELP}; got {value!r}")
 
 
+# The statuses of the gRPC health checking protocol, which a grpc:// check's
+# `expect.status` names instead of an HTTP status (config/kind_fields.py keeps
+# each kind to its own).
+GRPC_HEALTH_STATUSES = ("SERVING", "NOT_SERVING", "UNKNOWN", "SERVICE_UNKNOWN")
+
+
 def parse_status(value: Any) -> tuple[int | str, ...]:
-    """A tuple of accepted statuses: exact codes and classes like "2xx"."""
+    """A tuple of accepted statuses: exact codes and classes like "2xx" (or a
+    gRPC health status such as SERVING)."""
+    if isinstance(value, str) and value.strip().upper() in GRPC_HEALTH_STATUSES:
+        return (value.strip().upper(),)
     if isinstance(value, list | tuple):
         if not value:
             raise ValueError(f"expected {_STATUS_HELP}; got an empty list")
@@ -272,9 +281,15 @@ StatusSpec = Annotated[
         {
             "anyOf": [
                 _STATUS_ITEM_SCHEMA,
+                {
+                    "type": "string",
+                    "pattern": "^(?:" + "|".join(GRPC_HEALTH_STATUSES) + ")$",
+                    "description": "grpc:// checks: a gRPC health status.",
+                },
                 {"type": "array", "items": _STATUS_ITEM_SCHEMA, "minItems": 1},
             ],
-            "description": 'Accepted status: 200, [200, 204], or a class such as "2xx".',
+            "description": 'Accepted status: 200, [200, 204], or a class such as "2xx"; '
+            "for grpc:// checks SERVING (default), NOT_SERVING, UNKNOWN or SERVICE_UNKNOWN.",
         }
     ),
 ]

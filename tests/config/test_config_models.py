@@ -405,7 +405,7 @@ def test_unknown_keys_suggest_the_closest(
 
 def test_unknown_key_without_a_close_match_lists_the_known_ones(validate: Validate) -> None:
     outcome = validate(one_check("name: a\nurl: https://x.test/\nzzz: 1"))
-    assert_error(outcome, "checks[0].zzz", 5, 5, "expected one of body, dedup_key")
+    assert_error(outcome, "checks[0].zzz", 5, 5, "expected one of body, ca_file, dedup_key")
 
 
 # --- enabled, role, severity, overrides ---------------------------------------------
@@ -474,7 +474,7 @@ def test_wrong_version(validate: Validate, first_line: str, column: int, words: 
 def test_missing_version_still_reports_the_other_errors(validate: Validate) -> None:
     outcome = validate("checks:\n  - name: a\n    url: ftp://x.test/\n")
     assert_error(outcome, "version", 1, 1, "required field 'version' is missing")
-    assert_error(outcome, "checks[0].url", 3, 10, "http:// or https://")
+    assert_error(outcome, "checks[0].url", 3, 10, "expected an absolute http://, https://, tcp://")
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,12 @@ def test_renderers_name_no_kind_and_no_http_column() -> None:
 def test_a_url_scheme_picks_the_kind_case_insensitively() -> None:
     assert kind_for_url("HTTPS://example.test/x").name == "http"
     assert kind_for_url("http://127.0.0.1/").name == "http"
-    with pytest.raises(ValueError, match=r"expected http:// or https://"):
+    assert kind_for_url("TCP://127.0.0.1:1").name == "tcp"
+    assert kind_for_url("starttls://127.0.0.1:25").name == "tls"
+    with pytest.raises(
+        ValueError,
+        match=r"expected http://, https://, tcp://, tls://, starttls://, dns://, grpc:// or grpcs://",
+    ):
         entry_for_url("ftp://example.test/")
 
 
@@ -105,7 +110,10 @@ def test_a_check_whose_scheme_has_no_kind_is_a_positioned_error(tmp_path: Path) 
         f"try:\n    main(['validate', {str(path)!r}])\nexcept SystemExit as exit:\n"
         "    print('exit', exit.code)\n"
     )
-    assert f"{path}:4:10: checks[0].url: expected an absolute http:// or https:// URL" in out
+    assert (
+        f"{path}:4:10: checks[0].url: expected an absolute http://, https://, tcp://, tls://, "
+        "starttls://, dns://, grpc:// or grpcs:// URL" in out
+    )
     assert out.rstrip().endswith("exit 2")
 
 

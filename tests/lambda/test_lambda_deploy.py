@@ -120,6 +120,8 @@ def test_dockerfile_contract() -> None:
     ignore = (ROOT / ".dockerignore").read_text().splitlines()
     assert "*" in ignore  # an allow-list: only what the build copies
     # The extras that references, S3 and --metrics need, at the lock's versions.
+    # (EXTRAS: a build argument, so an image for grpc:// checks adds the grpc extra.)
     installs = [line for line in lines if "pip install" in line]
-    assert len(installs) == 1 and "-c requirements/ci.txt '.[aws,metrics]'" in installs[0]
+    assert len(installs) == 1 and '-c requirements/ci.txt ".[${EXTRAS}]"' in installs[0]
+    assert "ARG EXTRAS=aws,metrics" in lines
     assert "!requirements/ci.txt" in ignore

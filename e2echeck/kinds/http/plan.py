@@ -194,6 +194,7 @@ def render(step: StepPlan, settings: CheckSettings, captures: dict[str, Any]) ->
             follow_redirects=settings.follow_redirects,
             verify_tls=settings.verify_tls,
             need_cert=step.need_cert,
+            ca_file=settings.ca_file,
         )
     return RequestSpec(
         method=step.method,
@@ -207,6 +208,7 @@ def render(step: StepPlan, settings: CheckSettings, captures: dict[str, Any]) ->
         follow_redirects=settings.follow_redirects,
         verify_tls=settings.verify_tls,
         need_cert=step.need_cert,
+        ca_file=settings.ca_file,
     )
 
 

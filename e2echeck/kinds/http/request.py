@@ -43,6 +43,7 @@ class RequestSpec:
     follow_redirects: bool
     verify_tls: bool
     need_cert: bool
+    ca_file: str | None = None  # the CAs to trust instead of the run's
 
 
 class _NoCookies(http.cookiejar.CookieJar):
@@ -109,6 +110,7 @@ class HttpPool:
         verify = httpx2.create_ssl_context(verify=ssl_context if ssl_context is not None else True)
         self._verified = self._new_shards(verify)
         self._unverified: _Shards | None = None
+        self._by_ca_file: dict[str, _Shards] = {}
         _load_transport()
 
     def _new_shards(self, verify: ssl.SSLContext) -> _Shards:
@@ -123,7 +125,15 @@ class HttpPool:
             timeout=httpx2.Timeout(10.0),
         )
 
-    def shards(self, verify_tls: bool) -> _Shards:
+    def shards(self, verify_tls: bool, ca_file: str | None = None) -> _Shards:
+        """The clients for a check's TLS settings; OSError or ssl.SSLError when
+        its `ca_file` cannot be loaded."""
+        if verify_tls and ca_file is not None:
+            found = self._by_ca_file.get(ca_file)
+            if found is None:
+                context = ssl.create_default_context(cafile=ca_file)
+                found = self._by_ca_file[ca_file] = self._new_shards(context)
+            return found
         if verify_tls:
             return self._verified
         if self._unverified is None:
@@ -137,7 +147,7 @@ class HttpPool:
         return found
 
     async def aclose(self) -> None:
-        for shards in (self._verified, self._unverified):
+        for shards in (self._verified, self._unverified, *self._by_ca_file.values()):
             if shards is not None:
                 for client in shards.clients:
                     await client.aclose()
@@ -155,7 +165,13 @@ class HttpPool:
 
         `cookies` are the check's own (None until a response sets one); the
         possibly new jar is returned. RequestFailed when no response came."""
-        shards = self.shards(spec.verify_tls)
+        try:
+            shards = self.shards(spec.verify_tls, spec.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise RequestFailed(
+                f"ca_file {spec.ca_file} cannot be used: {reason}", url=spec.url
+            ) from None
         shard = shards.pick()
         shards.busy[shard] += 1
         try:
