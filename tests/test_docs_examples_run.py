@@ -2,7 +2,8 @@
 validated: `e2echeck run --no-alert` against a local server on 127.0.0.1.
 
 Each example's URLs point at the server (which answers every request with a
-small JSON document, or the body it was sent), its `${VAR}`s are set, its
+small JSON document, or the body it was sent; a tcp://, tls://, dns:// or grpc://
+check reaches its port too, and fails there), its `${VAR}`s are set, its
 secret references and `s3://` paths are replaced by local stand-ins. The run
 must read the file and try every check: exit 0 or 1 (a check may well fail
 against a generic server), never a config error, an unset variable or an
@@ -24,7 +25,7 @@ from tests.support.cli import run_cli
 from tests.support.servers import Reply, Request, TestServer, json_reply
 from tests.test_docs import EXAMPLES
 
-URL_HOST = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]+)?")
+URL_HOST = re.compile(r"\b([a-z][a-z0-9+.-]*)://[A-Za-z0-9.\-]+(:[0-9]+)?")
 SECRET_REFERENCE = re.compile(r"\$\{(ssm|secretsmanager):[^}]*\}")
 VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}")
 # What the docs tell a user to set: URLs, keys, tokens, passwords. Any other
@@ -51,7 +52,17 @@ def _local(value: Any, base: str) -> Any:
     if isinstance(value, str):
         value = SECRET_REFERENCE.sub("docs-secret-value", value)
         value = re.sub(r"s3://[^\s\"']+", "shared-state.json", value)
-        return URL_HOST.sub(base, value)
+        port = base.rsplit(":", 1)[1]
+
+        def local(match: re.Match[str]) -> str:
+            scheme, own_port = match.group(1), match.group(2)
+            if scheme in ("http", "https"):
+                return base
+            if scheme == "starttls" and own_port:  # its port says which protocol speaks
+                return f"{scheme}://127.0.0.1{own_port}"
+            return f"{scheme}://127.0.0.1:{port}"
+
+        return URL_HOST.sub(local, value)
     if isinstance(value, dict):
         # The local server speaks plain HTTP (a certificate's expiry is tested
         # elsewhere), and a run tries each check once: no test sleeps through retries.
@@ -81,7 +92,7 @@ def test_every_docs_example_runs_against_a_local_server(
 ) -> None:
     document = yaml.safe_load(body)
     local = _local(document, docs_server.base_url)
-    local["defaults"] = {**(local.get("defaults") or {}), "retries": 0}
+    local["defaults"] = {**(local.get("defaults") or {}), "retries": 0, "timeout": "2s"}
     text = yaml.safe_dump(local, sort_keys=False, allow_unicode=True)
     (tmp_path / "checks.yaml").write_text(text, encoding="utf-8")
     env: dict[str, str | None] = {**_environment(text, docs_server.base_url)}
@@ -96,5 +107,6 @@ def test_every_docs_example_runs_against_a_local_server(
     report = json.loads(result.stdout)
     tried = [c for c in report["checks"] if c["outcome"] != "skipped"]
     assert tried, f"{where}: no check ran"
-    assert len(docs_server.log) > before, f"{where}: the local server was never asked"
+    if "http://" in text:  # other kinds reach the same port, but speak no HTTP to log
+        assert len(docs_server.log) > before, f"{where}: the local server was never asked"
     assert "internal error" not in result.output
