@@ -26,7 +26,8 @@ alerting, heartbeat), driven by an EventBridge schedule.
   SECRETS_TTL_S, so a rotated secret takes effect within that time. One that
   cannot be read raises ConfigError naming it and its position.
 - Metrics: a CloudWatch Embedded Metric Format document per check and one per
-  run, on stdout before the summary line (see e2echeck.metrics.emf).
+  run, on stdout before the summary line (see e2echeck.metrics.emf), in the
+  namespace $E2ECHECK_METRICS_NAMESPACE with the dimension Stack=$E2ECHECK_STACK.
 - Versions: the first invocation of a container logs one `{"type": "manifest"}`
   line: the zip's e2echeck-manifest.json (e2echeck's version, the target Python and
   architecture, every bundled package==version) and the Python running it.
@@ -56,7 +57,7 @@ from e2echeck.config.secret_refs import DEFAULT_TTL_S, resolving
 from e2echeck.engine.results import CheckResult
 from e2echeck.errors import UndeliveredEventsError as UndeliveredEventsError
 from e2echeck.lambda_targets import MANIFEST_NAME
-from e2echeck.metrics.emf import emf_documents
+from e2echeck.metrics.emf import MetricsTarget, emf_documents
 from e2echeck.redaction import Redactor
 from e2echeck.report import NO_ACTION, alert_of
 from e2echeck.report.json_report import build_json, check_document
@@ -127,7 +128,10 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
     )
     redactor = outcome.redactor
     summary = summarize(outcome, loaded.config, redactor)
-    for document in emf_documents(outcome.run, shown.get("location"), redactor=redactor):
+    target = MetricsTarget.from_environment(os.environ)
+    for document in emf_documents(
+        outcome.run, shown.get("location"), redactor=redactor, target=target
+    ):
         _emit(document)
     _emit(
         {

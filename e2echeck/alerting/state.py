@@ -341,7 +341,10 @@ class S3StateStore:
             try:
                 boto3 = importlib.import_module("boto3")
             except ImportError:
-                raise StateError("s3:// state needs boto3: pip install 'e2echeck[aws]'") from None
+                raise StateError(
+                    "s3:// state needs boto3: install e2echeck with its aws extra, "
+                    "or pip install boto3"
+                ) from None
             # The bucket's own region, when it is not this one's (one bucket shared
             # by several regions): no redirect from S3 on every run.
             region = os.environ.get(STATE_REGION_ENV) or None

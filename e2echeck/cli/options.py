@@ -14,9 +14,12 @@ from collections.abc import Callable
 from dataclasses import field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from e2echeck.config import LoadResult
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,6 +47,22 @@ def click_options(cls: type[Any]) -> Callable[[F], F]:
 
 config_argument = click.argument("config", required=False, type=click.Path())
 
+ENV_FILE_HELP = (
+    "Read ${VAR}s from this file too (NAME=value lines; repeatable, a later file wins). "
+    "The process environment wins over every file, and the files over the .env beside "
+    "the checks file."
+)
+
+
+def config_environment(config: Path, env_files: tuple[str, ...]) -> dict[str, str]:
+    """What checks.yaml's ${VAR} read: the process environment over the
+    --env-file files over the .env beside `config` (see config/dotenv.py)."""
+    import os
+
+    from e2echeck.config.dotenv import environment_for
+
+    return environment_for(config, env_files, os.environ)
+
 
 def config_path(value: str | None) -> Path:
     """CONFIG as given, else $E2ECHECK_CONFIG, else ./checks.yaml."""
@@ -60,3 +79,101 @@ def clock() -> datetime | None:
     obj = click.get_current_context().find_root().obj
     now = obj.get("now") if isinstance(obj, dict) else None
     return now if isinstance(now, datetime) else None
+
+
+def complete_check_names(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of --only: the names of the checks in CONFIG (or the default
+    file), read as plain YAML. Completion never fails: a missing or broken file
+    completes nothing."""
+    return _complete(ctx, incomplete, lambda check: [check.get("name")])
+
+
+def complete_tags(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion of --tag: the tags used in CONFIG."""
+    return _complete(ctx, incomplete, lambda check: list(check.get("tags") or []))
+
+
+def _complete(
+    ctx: click.Context, incomplete: str, values: Callable[[dict[str, Any]], list[Any]]
+) -> list[click.shell_completion.CompletionItem]:
+    from click.shell_completion import CompletionItem
+
+    found: list[str] = []
+    try:
+        import yaml
+
+        path = config_path(ctx.params.get("config"))
+        if path.stat().st_size > 8 * 1024 * 1024:
+            return []
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for check in document.get("checks") or []:
+            if isinstance(check, dict) and check.get("enabled", True) is not False:
+                found.extend(str(v) for v in values(check) if isinstance(v, str | int))
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    return [CompletionItem(v) for v in dict.fromkeys(found) if v.startswith(incomplete)]
+
+
+CONFIG_SUFFIXES = (".yaml", ".yml")
+
+
+def expand_config_paths(paths: list[Path]) -> list[list[Path]]:
+    """The suites named on the command line: a file is a suite of its own, and a
+    directory one suite of the .yaml and .yml files under it, sorted (hidden
+    folders and files skipped); a directory holding none is a usage error."""
+    from e2echeck.errors import UsageError
+
+    expanded: list[list[Path]] = []
+    for path in paths:
+        if not path.is_dir():
+            expanded.append([path])
+            continue
+        found = sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix in CONFIG_SUFFIXES
+            and p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
+        if not found:
+            raise UsageError(f"{path}: no .yaml or .yml file in this directory")
+        expanded.append(found)
+    return expanded
+
+
+def unique_names_across(results: list[LoadResult]) -> list[LoadResult]:
+    """Check names are unique across the files of one suite (a directory: one
+    run's checks, where --only, the dedup keys and the reports name checks
+    alone). A name already used by an earlier file is an error at the later
+    file's name."""
+    from dataclasses import replace
+
+    from e2echeck.config import Problem
+
+    first: dict[str, str] = {}
+    checked: list[LoadResult] = []
+    for result in results:
+        duplicates = [
+            Problem(
+                result.source,
+                *result.name_positions.get(name, (1, 1)),
+                f"checks[{index}].name",
+                f"duplicate check name {name!r} (also in {first[name]}); "
+                "names are unique across the files",
+            )
+            for index, name in enumerate(
+                c.name for c in (result.config.checks if result.config else [])
+            )
+            if name in first and first[name] != result.source
+        ]
+        for check in result.config.checks if result.config else []:
+            first.setdefault(check.name, result.source)
+        if duplicates:
+            problems = sorted([*result.problems, *duplicates], key=lambda p: (p.line, p.column))
+            result = replace(result, config=None, problems=problems)
+        checked.append(result)
+    return checked

@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from e2echeck.cli.boundary import Command
-from e2echeck.cli.options import click_options, clock, config_argument, config_path, option
+from e2echeck.cli.options import (
+    ENV_FILE_HELP,
+    click_options,
+    clock,
+    complete_check_names,
+    complete_tags,
+    config_argument,
+    config_environment,
+    config_path,
+    option,
+)
 from e2echeck.defaults import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from e2echeck.errors import UsageError
 
@@ -36,9 +46,15 @@ class RunArgs:
         multiple=True,
         metavar="NAME",
         help="Run only checks of this name or glob.",
+        shell_complete=complete_check_names,
     )
     tags: tuple[str, ...] = option(
-        "--tag", default=(), multiple=True, metavar="TAG", help="Run only checks with this tag."
+        "--tag",
+        default=(),
+        multiple=True,
+        metavar="TAG",
+        help="Run only checks with this tag.",
+        shell_complete=complete_tags,
     )
     no_alert: bool = option(
         "--no-alert", default=False, is_flag=True, help="Send nothing; print the events instead."
@@ -106,7 +122,21 @@ class RunArgs:
         show_default=True,
         help="Colour the text report (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces).",
     )
-
+    env_files: tuple[str, ...] = option(
+        "--env-file",
+        default=(),
+        multiple=True,
+        metavar="PATH",
+        type=click.Path(dir_okay=False),
+        help=ENV_FILE_HELP,
+    )
+    list_only: bool = option(
+        "--list",
+        default=False,
+        is_flag=True,
+        help="List the checks a run would run (kind, role, tags, dependencies, "
+        "maintenance) and run nothing.",
+    )
     metrics_path: str | None = option(
         "--metrics",
         default=None,
@@ -139,6 +169,18 @@ def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None
     from e2echeck.report.text import Progress
     from e2echeck.runner import RunOptions, prepare
 
+    if args.list_only:
+        from e2echeck.cli.listing import list_checks
+
+        return list_checks(
+            config_path,
+            env=config_environment(config_path, args.env_files),
+            only=args.only,
+            tags=args.tags,
+            state_path=args.state_path,
+            output_format=args.output_format,
+            now=now,
+        )
     deadline_seconds = _deadline(args.deadline)
     if args.metrics_path is not None:
         from e2echeck.metrics import MetricsUnavailable, require_prometheus
@@ -147,8 +189,9 @@ def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None
             require_prometheus()
         except MetricsUnavailable as exc:
             raise UsageError(f"--metrics: {exc}") from exc
+    env = config_environment(config_path, args.env_files)
     with resolving():
-        config = load_config(config_path)
+        config = load_config(config_path, env=env)
     options = RunOptions(
         only=args.only,
         tags=args.tags,

@@ -14,14 +14,20 @@ import click
 
 from e2echeck import exit_codes
 from e2echeck.cli.boundary import Command
-from e2echeck.cli.options import config_path
+from e2echeck.cli.options import (
+    ENV_FILE_HELP,
+    config_environment,
+    config_path,
+    expand_config_paths,
+    unique_names_across,
+)
 
 if TYPE_CHECKING:
     from e2echeck.config import LoadResult
 
 
 @click.command(cls=Command)
-@click.argument("configs", nargs=-1, type=click.Path(dir_okay=True))
+@click.argument("configs", nargs=-1, type=click.Path(dir_okay=True), metavar="[CONFIG|DIR]...")
 @click.option(
     "--format",
     "output_format",
@@ -41,17 +47,34 @@ if TYPE_CHECKING:
     help="Read every ${ssm:...} and ${secretsmanager:...} reference (by default only "
     "their syntax is checked; AWS is never called).",
 )
-def validate(configs: tuple[str, ...], output_format: str, strict_env: bool, resolve: bool) -> int:
+@click.option(
+    "--env-file",
+    "env_files",
+    multiple=True,
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help=ENV_FILE_HELP,
+)
+def validate(
+    configs: tuple[str, ...],
+    output_format: str,
+    strict_env: bool,
+    resolve: bool,
+    env_files: tuple[str, ...],
+) -> int:
     """Check CONFIG files (default $E2ECHECK_CONFIG, then ./checks.yaml) without
     running anything. Exit 0 when valid, 2 when not."""
     from e2echeck.config.secret_refs import collecting, resolving
 
-    paths = [Path(c) for c in configs] or [config_path(None)]
+    suites = expand_config_paths([Path(c) for c in configs]) or [[config_path(None)]]
     results, references = [], []
-    for path in paths:
-        with resolving() if resolve else collecting() as session:
-            results.append(_check_one(path, strict_env))
-        references.append(_reference_lines(path, session.references, resolve))
+    for suite in suites:
+        found = []
+        for path in suite:
+            with resolving() if resolve else collecting() as session:
+                found.append(_check_one(path, strict_env, config_environment(path, env_files)))
+            references.append(_reference_lines(path, session.references, resolve))
+        results.extend(unique_names_across(found))
     if output_format == "json":
         files = [
             {**_validate_json(r), "secret_references": refs}
@@ -101,12 +124,12 @@ def _unreadable(result: LoadResult) -> bool:
     return len(result.problems) == 1 and result.problems[0].line == 0
 
 
-def _check_one(path: Path, strict_env: bool) -> LoadResult:
+def _check_one(path: Path, strict_env: bool, env: dict[str, str]) -> LoadResult:
     """check_config never raises by design; should it, still no traceback."""
     from e2echeck.config import LoadResult, Problem, check_config
 
     try:
-        return check_config(path, strict_env=strict_env)
+        return check_config(path, strict_env=strict_env, env=env)
     except Exception as exc:  # pragma: no cover - a bug, reported as a config error
         message = f"internal error while reading the file ({type(exc).__name__}: {exc})"
         return LoadResult(str(path), None, [Problem(str(path), 1, 1, "", message)])

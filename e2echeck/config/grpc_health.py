@@ -9,7 +9,7 @@ from pydantic import Field
 from e2echeck.config._base import ConfigModel
 from e2echeck.config.types import GRPC_HEALTH_STATUSES as GRPC_HEALTH_STATUSES
 
-GRPC_EXTRA = "grpc"  # pip install 'e2echeck[grpc]'
+GRPC_EXTRA = "grpc"  # e2echeck's grpc extra (grpcio)
 
 
 class GrpcQuery(ConfigModel):

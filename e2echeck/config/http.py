@@ -69,7 +69,8 @@ class Expect(ConfigModel):
     )
     tls_cert_min_days: NonNegativeWhole | None = Field(
         default=None,
-        description="The server's TLS certificate must stay valid at least this many days.",
+        description="The server's TLS certificate must stay valid at least this many days "
+        "(an error on a URL written as http://, which has none).",
     )
     banner: str | None = Field(
         default=None,
@@ -150,6 +151,8 @@ class HttpRequest(ConfigModel):
 
 
 BODY_FIELDS = ("body", "json", "form")
+# A URL written with the http scheme (any case): no TLS, so no certificate to check.
+PLAIN_HTTP_PATTERN = "^[Hh][Tt][Tt][Pp]://"
 REQUEST_FIELDS = ("url", "method", "headers", "params", *BODY_FIELDS, "expect")
 
 
@@ -169,9 +172,47 @@ def _at_most_one_body(schema: dict[str, Any]) -> None:
     )
 
 
+def _no_certificate_on_plain_http(schema: dict[str, Any]) -> None:
+    """JSON Schema: no tls_cert_min_days on a URL written as a literal http:// URL."""
+    schema.setdefault("allOf", []).append(
+        {
+            "if": {
+                "required": ["url"],
+                "properties": {
+                    "url": {
+                        "type": "string",
+                        "pattern": PLAIN_HTTP_PATTERN,
+                        "description": "A URL written as http://.",
+                    }
+                },
+            },
+            "then": {
+                "properties": {
+                    "expect": {
+                        "properties": {
+                            "tls_cert_min_days": {
+                                "type": "null",
+                                "description": "No certificate to check on http://.",
+                            }
+                        },
+                        "description": "Without tls_cert_min_days.",
+                    }
+                }
+            },
+            "description": "tls_cert_min_days needs an https:// URL.",
+        }
+    )
+
+
+def request_schema(schema: dict[str, Any]) -> None:
+    """JSON Schema of a step: at most one body, no certificate check on http://."""
+    _at_most_one_body(schema)
+    _no_certificate_on_plain_http(schema)
+
+
 def request_or_steps_schema(schema: dict[str, Any]) -> None:
     """JSON Schema: a url or steps; with steps, none of the request fields."""
-    _at_most_one_body(schema)
+    request_schema(schema)
     schema["allOf"].append(
         {
             "anyOf": [
@@ -195,7 +236,7 @@ def request_or_steps_schema(schema: dict[str, Any]) -> None:
 class Step(HttpRequest):
     """One request of a multi-step scenario."""
 
-    model_config = ConfigDict(json_schema_extra=_at_most_one_body)
+    model_config = ConfigDict(json_schema_extra=request_schema)
 
     name: Annotated[str, AlsoAsText()] = Field(
         pattern=NAME_PATTERN, description="The step's name, shown when it fails."

@@ -39,6 +39,8 @@ class Interpolator:
     # Secret references left as written (validate checks them, never reads them):
     # their value stands for something unknown, like an unset variable's.
     kept: list[str] = field(default_factory=list)
+    # Every result that came from a ${...}: what the file wrote is not literally it.
+    substituted: set[str] = field(default_factory=set)
 
     def __call__(self, text: str) -> str:
         if "$" not in text:
@@ -79,6 +81,8 @@ class Interpolator:
 
         result = _TOKEN.sub(replace, text)
         self.unset.extend(unset_here)
+        if result != text:
+            self.substituted.add(result)
         return result
 
     def _reference(self, inner: str, token: str) -> str:

@@ -111,7 +111,7 @@ def _extra_problems(
     yield reader.problem(
         (*loc, "url"),
         f"{scheme}:// checks need the {entry.extra} extra, which is not installed: "
-        f"pip install 'e2echeck[{entry.extra}]'",
+        f"install e2echeck with its {entry.extra} extra",
     )
 
 

@@ -60,6 +60,8 @@ class LoadResult:
     source: str
     config: Config | None
     problems: list[Problem] = field(default_factory=list)
+    # Where each check's name is written (line, column), for rules across files.
+    name_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -212,7 +214,11 @@ def _check_config_text(
     config._secrets = frozenset(interpolate.secrets)
     config._env_values = {k: frozenset(v) for k, v in interpolate.env_values.items()}
     config._unset_routing_keys = tuple(reader.unset_routing_keys)
-    return LoadResult(source, config, _sorted(problems))
+    positions = {
+        check.name: reader.position(("checks", index, "name"))
+        for index, check in enumerate(config.checks)
+    }
+    return LoadResult(source, config, _sorted(problems), positions)
 
 
 def _check_version(document: dict[str, object], reader: PositionedReader) -> Problem | None:

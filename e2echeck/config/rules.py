@@ -63,6 +63,7 @@ def cross_field_problems(document: object, reader: PositionedReader) -> Iterator
         else:
             dedup_keys[key] = index
         yield from _reference_problems(check, loc, reader)
+        yield from _tls_on_plain_http(check, loc, reader)
         yield from kind_field_problems(check, loc, reader)
     yield from dependency_problems(checks, names, reader)
 
@@ -120,3 +121,33 @@ def _references_in(value: object, loc: Loc) -> Iterator[tuple[Loc, str]]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _references_in(item, (*loc, index))
+
+
+def _tls_on_plain_http(
+    check: dict[str, object], loc: Loc, reader: PositionedReader
+) -> Iterator[Problem]:
+    """`tls_cert_min_days` on a URL written as a literal http:// URL can never pass.
+
+    A URL from the environment (`${BASE_URL}/health`) is left alone: the same file
+    may run against https in production and a local http service elsewhere.
+    """
+    steps = check.get("steps")
+    requests = (
+        [((*loc, "steps", index), step) for index, step in enumerate(steps)]
+        if isinstance(steps, list)
+        else [(loc, check)]
+    )
+    for request_loc, request in requests:
+        if not isinstance(request, dict):
+            continue
+        url, expect = request.get("url"), request.get("expect")
+        if not (isinstance(url, str) and isinstance(expect, dict)):
+            continue
+        if expect.get("tls_cert_min_days") is None or url in reader.interpolate.substituted:
+            continue
+        if url[:7].lower() == "http://":
+            yield reader.problem(
+                (*request_loc, "expect", "tls_cert_min_days"),
+                "tls_cert_min_days needs an https:// URL, but the url is http:// "
+                "(there is no certificate to check); use https:// or remove it",
+            )

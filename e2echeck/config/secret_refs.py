@@ -160,7 +160,9 @@ class SecretStore:
             BotoConfig = importlib.import_module("botocore.config").Config
             NoRegionError = importlib.import_module("botocore.exceptions").NoRegionError
         except ImportError:
-            raise SecretFetchError("boto3 is not installed (pip install 'e2echeck[aws]')") from None
+            raise SecretFetchError(
+                "boto3 is not installed (install e2echeck with its aws extra, or pip install boto3)"
+            ) from None
         settings = BotoConfig(
             connect_timeout=5, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}
         )

@@ -31,7 +31,8 @@ def require_prometheus() -> None:
         import prometheus_client  # noqa: F401
     except ImportError:
         raise MetricsUnavailable(
-            "prometheus_client is not installed (pip install 'e2echeck[metrics]')"
+            "prometheus_client is not installed "
+            "(install e2echeck with its metrics extra, or pip install prometheus_client)"
         ) from None
 
 

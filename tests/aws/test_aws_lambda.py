@@ -224,6 +224,49 @@ def test_emf_documents_follow_the_specification_and_match_the_run(
     assert run["RunDuration"] == pytest.approx(totals["duration_ms"], abs=0.1)
 
 
+def test_emf_namespace_and_stack_come_from_the_environment(
+    tmp_path: Path,
+    http_server: TestServer,
+    fake_pd: FakePagerDuty,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two stacks in one account and region (the template sets both variables):
+    every document names the stack's namespace and leads each dimension set with
+    Stack, so staging and production never share a series."""
+    monkeypatch.setenv("E2ECHECK_METRICS_NAMESPACE", "Team/e2e")
+    monkeypatch.setenv("E2ECHECK_STACK", "e2e-staging")
+    config = _config(tmp_path, http_server, fake_pd.url, "NOTASECRETKEY00000000000000000aa")
+    lambda_handler.handler({"config": str(config)}, None)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    documents = [line for line in lines if "_aws" in line]
+    assert len(documents) == 3
+    for document in documents:
+        assert emf_problems(document) == [], document
+        (directive,) = document["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == "Team/e2e"
+        assert document["Stack"] == "e2e-staging"
+        expected = [["Stack", "check"]] if "check" in document else [["Stack"]]
+        assert directive["Dimensions"] == expected
+
+
+def test_metrics_target_from_the_environment() -> None:
+    from e2echeck.metrics import NAMESPACE, MetricsTarget
+
+    assert MetricsTarget.from_environment({}) == MetricsTarget(NAMESPACE, None)
+    target = MetricsTarget.from_environment(
+        {"E2ECHECK_METRICS_NAMESPACE": " prod/e2e ", "E2ECHECK_STACK": "e2e-prod"}
+    )
+    assert target == MetricsTarget("prod/e2e", "e2e-prod")
+    assert target.dimensions([], ["check", "location"]) == [
+        ["Stack"],
+        ["Stack", "check", "location"],
+    ]
+    # A namespace CloudWatch would refuse keeps the metrics in the default one.
+    refused = MetricsTarget.from_environment({"E2ECHECK_METRICS_NAMESPACE": "bad$name"})
+    assert refused.namespace == NAMESPACE and refused.dimensions(["check"]) == [["check"]]
+
+
 def test_emf_checker_rejects_what_the_specification_forbids() -> None:
     """The checker above can fail: each broken document is caught."""
     good = {

@@ -335,7 +335,8 @@ def test_without_boto3_a_reference_is_a_config_error(tmp_path: Path) -> None:
     assert completed.returncode == 2, completed.stderr
     assert completed.stderr.startswith(
         f"{config}:3:16: pagerduty.routing_key: cannot read the secret reference "
-        "${ssm:/e2echeck/routing-key}: boto3 is not installed (pip install 'e2echeck[aws]')"
+        "${ssm:/e2echeck/routing-key}: boto3 is not installed "
+        "(install e2echeck with its aws extra, or pip install boto3)"
     )
     assert "Traceback" not in completed.stderr
 

@@ -53,7 +53,13 @@ def test_cfn_lint_passes(parameters: tuple[str, ...]) -> None:
 def test_every_alarm_targets_the_topic() -> None:
     resources = load_template()["Resources"]
     alarms = {k: v for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
-    assert set(alarms) == {"ErrorsAlarm", "ThrottlesAlarm", "NoInvocationsAlarm", "DurationAlarm"}
+    assert set(alarms) == {
+        "ErrorsAlarm",
+        "ThrottlesAlarm",
+        "NoInvocationsAlarm",
+        "DurationAlarm",
+        "UnknownChecksAlarm",
+    }
     for name, alarm in alarms.items():
         properties = alarm["Properties"]
         assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
@@ -171,11 +177,17 @@ def test_routing_key_parameter_grants_exactly_that_resource() -> None:
     assert as_parameter == {"Fn::Join": ["", ["${ssm:", {"Ref": "RoutingKeyParameter"}, "}"]]}
 
 
-def test_dashboard_plots_the_emf_metrics() -> None:
+def test_dashboard_plots_the_emf_metrics_of_this_stack() -> None:
     body = load_template()["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     text, variables = body
     assert set(variables) == {"Period"}
-    values = {"AWS::Region": "eu-west-1", "Function": "e2echeck", "Period": "300"}
+    values = {
+        "AWS::Region": "eu-west-1",
+        "AWS::StackName": "e2e-staging",
+        "MetricsNamespace": "e2echeck",
+        "Function": "e2echeck",
+        "Period": "300",
+    }
     rendered = re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)], text)
     dashboard = json.loads(rendered)
     widgets = {w["properties"]["title"]: w["properties"] for w in dashboard["widgets"]}
@@ -186,11 +198,35 @@ def test_dashboard_plots_the_emf_metrics() -> None:
         for m in row
         if isinstance(m, dict) and "expression" in m
     ]
-    assert "SEARCH('{e2echeck,check} MetricName=\"Success\"', 'Average', 300)" in expressions
-    assert "SEARCH('{e2echeck,check} MetricName=\"Latency\"', 'p50', 300)" in expressions
-    assert "SEARCH('{e2echeck,check} MetricName=\"Latency\"', 'p99', 300)" in expressions
+    search = '{"e2echeck",Stack,check} Stack="e2e-staging" MetricName='
+    assert f"SEARCH('{search}\"Success\"', 'Average', 300)" in expressions
+    assert f"SEARCH('{search}\"Latency\"', 'p50', 300)" in expressions
+    assert f"SEARCH('{search}\"Latency\"', 'p99', 300)" in expressions
     runs = widgets["Failed, unknown and in-maintenance checks per run"]["metrics"]
-    assert runs == [["e2echeck", "Failed"], ["e2echeck", "Unknown"], ["e2echeck", "Maintenance"]]
+    assert runs == [
+        ["e2echeck", "Failed", "Stack", "e2e-staging"],
+        ["e2echeck", "Unknown", "Stack", "e2e-staging"],
+        ["e2echeck", "Maintenance", "Stack", "e2e-staging"],
+    ]
+
+
+def test_metrics_namespace_and_stack_come_from_the_stack() -> None:
+    """The function's EMF namespace is a parameter and its Stack dimension the
+    stack's name; the alarm on the checks' metrics filters by both."""
+    template = load_template()
+    parameter = template["Parameters"]["MetricsNamespace"]
+    assert parameter["Default"] == "e2echeck"
+    pattern = re.compile(parameter["AllowedPattern"].replace("\\w", "A-Za-z0-9_"))
+    assert pattern.fullmatch("e2echeck") and pattern.fullmatch("Team/e2e-checks")
+    assert not pattern.fullmatch("") and not pattern.fullmatch("bad$name")
+    resources = template["Resources"]
+    variables = resources["Function"]["Properties"]["Environment"]["Variables"]
+    assert variables["E2ECHECK_METRICS_NAMESPACE"] == {"Ref": "MetricsNamespace"}
+    assert variables["E2ECHECK_STACK"] == {"Ref": "AWS::StackName"}
+    unknown = resources["UnknownChecksAlarm"]["Properties"]
+    assert unknown["Namespace"] == {"Ref": "MetricsNamespace"}
+    assert unknown["Dimensions"] == [{"Name": "Stack", "Value": {"Ref": "AWS::StackName"}}]
+    assert unknown["MetricName"] == "Unknown"
 
 
 def test_a_shared_state_bucket_in_another_region() -> None:

@@ -269,9 +269,10 @@ def test_tls_certificate_expired(
 
 
 def test_tls_cert_min_days_on_plain_http(http_server: TestServer, make_config: MakeConfig) -> None:
-    config = make_config(
-        [{"name": "t", "url": http_server.url("/"), "expect": {"tls_cert_min_days": 1}}]
-    )
+    """A URL from the environment passes validation (the file may run against https
+    elsewhere); at run time the check fails, saying why."""
+    url = "${PLAIN_HTTP_URL:-" + http_server.url("/") + "}"
+    config = make_config([{"name": "t", "url": url, "expect": {"tls_cert_min_days": 1}}])
     (reason,) = run_checks(config).results[0].failures
     assert reason.startswith("tls_cert_min_days needs an https:// URL")
 

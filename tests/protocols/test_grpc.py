@@ -123,5 +123,5 @@ def test_without_grpcio_validate_names_the_extra(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stdout + done.stderr
     assert (
         f"{path}:4:10: checks[0].url: grpc:// checks need the grpc extra, which is not "
-        "installed: pip install 'e2echeck[grpc]'"
+        "installed: install e2echeck with its grpc extra"
     ) in done.stdout + done.stderr

@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from e2echeck.redaction.names import NameRule
 
 DEFAULT_STATUS = "SERVING"
-MISSING_EXTRA = "grpc:// checks need the grpc extra, which is not installed: " + (
-    "pip install 'e2echeck[grpc]'"
+MISSING_EXTRA = (
+    "grpc:// checks need the grpc extra, which is not installed: install e2echeck "
+    "with its grpc extra"
 )
 
 
