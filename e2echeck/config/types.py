@@ -21,7 +21,7 @@ from pydantic_core import CoreSchema
 
 #: A `${VAR}` reference: substituted before validation, so the schema, which sees
 #: the file as written, accepts it wherever a typed value is expected.
-ENV_REFERENCE_PATTERN = r"\$\{"
+ENV_REFERENCE_PATTERN = r"\$\{[^}]*\}"  # closed: an unclosed "${" is an error
 ENV_TEXT_SCHEMA: dict[str, Any] = {
     "type": "string",
     "pattern": ENV_REFERENCE_PATTERN,
