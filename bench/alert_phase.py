@@ -32,6 +32,7 @@ def _config(enqueue_url: str, count: int) -> Any:
         "pagerduty:",
         f"  routing_key: {ROUTING_KEY}",
         f"  events_url: {enqueue_url}",
+        f"  max_events_per_minute: {max(count, 1)}",  # measure delivery, not the storm budget
         "checks:",
     ]
     for i in range(count):

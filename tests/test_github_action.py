@@ -17,6 +17,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
+from tests.support.pagerduty import FakePagerDuty
 from tests.support.servers import TestServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,6 +116,9 @@ def _run_step(
         **{f"inputs.{k}": v for k, v in {**defaults, **inputs}.items()},
         "steps.install.outputs.python": sys.executable,
         "github.action_path": str(ROOT),
+        "github.server_url": "https://github.com",
+        "github.repository": "o/r",
+        "github.run_id": "7",
     }
     step = next(s for s in action["runs"]["steps"] if s.get("id") == "e2echeck")
     environment = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
@@ -215,6 +219,21 @@ def test_run_step_with_an_invalid_file(tmp_path: Path) -> None:
     assert completed.returncode == 2
     assert (outputs["exit-code"], outputs["total"], outputs["json-report"]) == ("2", "", "")
     assert "wrote no report" in summary
+
+
+def test_change_event_input_sends_one_before_the_command(
+    tmp_path: Path, fake_pd: FakePagerDuty
+) -> None:
+    (tmp_path / "checks.yaml").write_text(
+        "version: 1\npagerduty:\n  routing_key: ${PAGERDUTY_ROUTING_KEY}\n"
+        f"  events_url: {fake_pd.url}\nchecks:\n  - name: a\n    url: http://127.0.0.1:9/\n"
+    )
+    env = {"PAGERDUTY_ROUTING_KEY": "0123456789abcdef0123456789abcdef"}
+    done, _, _ = _run_step({"change-event": "deployed api v1.4"}, tmp_path, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (change,) = fake_pd.changes
+    assert change["payload"]["summary"] == "deployed api v1.4"
+    assert change["links"][0]["href"] == "https://github.com/o/r/actions/runs/7"
 
 
 def test_unknown_command_fails_clearly(tmp_path: Path) -> None:

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from e2echeck.alerting.budget import apply_budget, count_sent, storm_keys
 from e2echeck.alerting.dependencies import suppress
+from e2echeck.alerting.flapping import apply_history, flapping_trigger
 from e2echeck.alerting.orphans import checks_file, orphans, owner, removed_resolve
 from e2echeck.alerting.sinks.base import Pending
+from e2echeck.alerting.sinks.pagerduty.sink import RoutingKeys
 from e2echeck.alerting.state import AlertState, AlertStatus, State, advance, now_iso
 from e2echeck.alerting.transitions import (
     CONTROL_DEDUP_KEY,
@@ -114,18 +117,26 @@ def decide_stateful(
         if obs.signal == "fail" and obs.check is not None and obs.check.depends_on:
             before[obs.dedup_key] = (alert.state, alert.changed_at)
         failure_threshold = success_threshold = 1  # the control alert: no thresholds
-        if obs.check is not None:
-            settings = config.settings_for(obs.check)
+        settings = config.settings_for(obs.check) if obs.check is not None else None
+        if settings is not None:
             failure_threshold = settings.failure_threshold
             success_threshold = settings.success_threshold
+        prior = (alert.state, alert.changed_at)
         action, note = advance(alert, obs.signal, failure_threshold, success_threshold, now)
+        trigger = obs.trigger
+        if settings is not None and obs.check is not None:
+            action, note, flapping = apply_history(
+                alert, obs.signal, settings, (action, note), prior, now
+            )
+            if flapping is not None:
+                trigger = flapping_trigger(config, obs.check, trigger, flapping, now, redactor)
         if obs.signal == "fail" and alert.state == "open" and obs.dedup_key in ended:
             action = "trigger"  # maintenance ended with the alert open: say it again
         if action == "trigger":
-            assert obs.trigger is not None
-            alert.undelivered = [Pending(sink, obs.trigger) for sink in route(obs.trigger)]
+            assert trigger is not None
+            alert.undelivered = [Pending(sink, trigger) for sink in route(trigger)]
             new.extend(alert.undelivered)
-            decisions.append(Decision(obs, "trigger", "", obs.trigger))
+            decisions.append(Decision(obs, "trigger", "", trigger))
         elif action == "resolve" and send_resolve:
             resolve = resolve_transition(obs.dedup_key, check_name(obs), redactor)
             alert.undelivered = [Pending(sink, resolve) for sink in route(resolve)]
@@ -182,6 +193,9 @@ def decide_stateful(
         and not (p.transition.action == "trigger" and p.transition.dedup_key in held)
     ]
     old.sort(key=lambda p: p.transition.created_at)
+    old, new = apply_budget(config, state, decisions, old, new, redactor, RoutingKeys(config))
+    if state.changes and config.pagerduty is not None:
+        count_sent(state, config.pagerduty.routing_key, len(state.changes))
     return decisions, old, new
 
 
@@ -199,12 +213,22 @@ def _maintenance_ended(
     Undelivered triggers wait until the window ends (they would page during it).
     """
     ended: set[str] = set()
+    before = dict(state.maintenance)
+    started = {held[k] for k in held if k not in before and held[k].startswith(WINDOW)}
     for obs in observations:
         if obs.dedup_key in held:
             state.maintenance[obs.dedup_key] = held[obs.dedup_key]
         elif obs.signal is not None and state.maintenance.pop(obs.dedup_key, None) is not None:
             ended.add(obs.dedup_key)
+    still = set(state.maintenance.values())
+    finished = {before[k] for k in ended if before[k].startswith(WINDOW)} - still
+    # Change events for PagerDuty (change_events.py), sent after the run's decisions.
+    state.changes.extend(f"maintenance started: {why}" for why in sorted(started))
+    state.changes.extend(f"maintenance ended: {why}" for why in sorted(finished))
     return ended
+
+
+WINDOW = "window "  # how maintenance.py names a window's maintenance
 
 
 def record(
@@ -223,6 +247,7 @@ def record(
             alert.undelivered = [p for p in alert.undelivered if p is not pending]
     known = {check.effective_dedup_key for check in config.checks} | {CONTROL_DEDUP_KEY}
     known.update(also_known)
+    known.update(storm_keys(state))
     for key in list(state.alerts):
         alert = state.alerts[key]
         if key in known or alert.undelivered:

@@ -15,11 +15,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 
+from e2echeck.alerting.budget import apply_budget
 from e2echeck.alerting.decisions import Routes, decide_stateless
 from e2echeck.alerting.delivery import DeliveryPolicy, DeliveryResult, deliver
 from e2echeck.alerting.results import AlertReport, build_report
 from e2echeck.alerting.sinks.base import Pending, Sink
+from e2echeck.alerting.sinks.pagerduty.sink import RoutingKeys
 from e2echeck.alerting.sinks.registry import configured_sinks
+from e2echeck.alerting.state import State
 from e2echeck.alerting.strategies import Context, Located, Plan, Single, Strategy
 from e2echeck.alerting.transitions import observe
 from e2echeck.config.models import Config
@@ -67,6 +70,11 @@ def send_alerts(
             plan = _stateless(context, strategy)
         sinks = configured_sinks(config, redactor)
         results = send(sinks, plan.outgoing, redactor, dry_run, deadline, policy, plan.warnings)
+        if plan.changes and not dry_run:
+            from e2echeck.alerting.change_events import ChangeEvent, send_change_events
+
+            events = [ChangeEvent(text, {"source": "e2echeck"}) for text in plan.changes]
+            plan.warnings.extend(send_change_events(config, events, redactor)[1])
         if strategy is not None and plan.stateful and not dry_run:
             strategy.settle(plan, results)
         report = build_report(
@@ -92,7 +100,12 @@ def _stateless(context: Context, strategy: Strategy | None) -> Plan:
         observe(config, run, context.redactor), context.send_resolve, context.redactor
     )
     warnings = strategy.warnings if strategy is not None else _threshold_warnings(config, run)
-    return Plan(decisions, [], context.route.pending(decisions), warnings=warnings)
+    pending = context.route.pending(decisions)
+    # Without state the budget holds within this run only.
+    _, pending = apply_budget(
+        config, State(), decisions, [], pending, context.redactor, RoutingKeys(config)
+    )
+    return Plan(decisions, [], pending, warnings=warnings)
 
 
 def send(

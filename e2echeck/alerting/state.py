@@ -49,6 +49,7 @@ from typing import Any, Literal, Protocol
 
 from e2echeck.alerting.sinks.base import Pending
 from e2echeck.alerting.transitions import Signal, Transition
+from e2echeck.config.flapping import MAX_HISTORY
 from e2echeck.errors import StateError as StateError
 from e2echeck.silences import Silence, silences_from_json
 
@@ -66,9 +67,13 @@ class AlertState:
     consecutive_successes: int = 0
     changed_at: str | None = None
     undelivered: list[Pending] = field(default_factory=list)
+    # The last runs' signals, oldest first ("F" failed, "P" passed), and whether
+    # the alert is flapping (alerting/flapping.py); absent from older files.
+    history: str = ""
+    flapping: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "check": self.check,
             "state": self.state,
             "consecutive_failures": self.consecutive_failures,
@@ -76,6 +81,11 @@ class AlertState:
             "changed_at": self.changed_at,
             "undelivered": [pending.to_json() for pending in self.undelivered],
         }
+        if self.history:
+            document["history"] = self.history
+        if self.flapping:
+            document["flapping"] = True
+        return document
 
     @classmethod
     def from_json(cls, data: Any, version: int = STATE_VERSION) -> AlertState:
@@ -91,6 +101,9 @@ class AlertState:
         if not isinstance(undelivered, list):
             raise ValueError("undelivered must be a list")
         check, changed = data.get("check"), data.get("changed_at")
+        history = data.get("history", "")
+        if not isinstance(history, str) or history.strip("FP"):
+            raise ValueError("history must be a text of F and P")
         return cls(
             check=check if isinstance(check, str) else None,
             state=state,
@@ -101,6 +114,8 @@ class AlertState:
                 Pending.from_json(item) if version >= 2 else migrate_v1_event(item)
                 for item in undelivered
             ],
+            history=history[-MAX_HISTORY:],
+            flapping=data.get("flapping") is True,
         )
 
 
@@ -114,6 +129,8 @@ class State:
     maintenance: dict[str, str] = field(default_factory=dict)
     # Other top-level keys, kept as they are (an older file has none).
     sections: dict[str, Any] = field(default_factory=dict)
+    # This run's change events (maintenance windows starting and ending): never stored.
+    changes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {

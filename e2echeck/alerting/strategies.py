@@ -94,6 +94,7 @@ class Plan:
     stateful: bool = False
     views: dict[str, QuorumView] = field(default_factory=dict)  # with locations
     silent: list[Decision] = field(default_factory=list)  # the watch on other locations
+    changes: list[str] = field(default_factory=list)  # change events due (change_events.py)
 
     @property
     def outgoing(self) -> list[Pending]:
@@ -143,7 +144,7 @@ class Single:
         decisions, old, new = decide_stateful(
             c.config, observations, state, c.send_resolve, c.redactor, c.route, held_keys
         )
-        return Plan(decisions, old, new, self.warnings, stateful=True)
+        return Plan(decisions, old, new, self.warnings, stateful=True, changes=state.changes)
 
     def settle(self, plan: Plan, results: list[DeliveryResult]) -> None:
         c = self.context
@@ -275,7 +276,7 @@ def plan_run(context: Context, state: State, location: str, now: datetime, run_i
     old = [p for p in old if (p.transition.dedup_key, p.transition.created_at) not in claimed]
     shown = [d for d in decisions if not d.observation.name.startswith(WATCH_PREFIX)]
     silent = [d for d in decisions if d.observation.name.startswith(WATCH_PREFIX)]
-    plan = Plan(shown, old, new, stateful=True, views=views, silent=silent)
+    plan = Plan(shown, old, new, stateful=True, views=views, silent=silent, changes=state.changes)
     record(state, [], config, plan.warnings, redactor, also_known=known_keys(settings))
     doc.claim(plan.outgoing, run_id, location, stamp)
     doc.store(state)

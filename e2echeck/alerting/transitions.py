@@ -9,6 +9,7 @@ through the run's Redactor before anything else sees it.
 
 from __future__ import annotations
 
+import hashlib
 import socket
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from e2echeck.engine.results import CheckResult, Outcome, RunResult
 from e2echeck.redaction import Redactor
 
 CONTROL_DEDUP_KEY = "e2echeck-control"
+STORM_PREFIX = "e2echeck-storm-"  # a storm alert's key: this, then its routing key's hash
 MAX_SUMMARY = 1024
 MAX_BODY_EXCERPT_BYTES = 2048
 
@@ -220,7 +222,11 @@ def check_trigger(
     details: dict[str, Any],
 ) -> Transition:
     """A check's trigger (before redaction): keyed by the check, its severity, a
-    link to what was checked, and the check's description and tags."""
+    link to what was checked (and its runbook), and the check's description and tags."""
+    settings = config.settings_for(check)
+    links = [{"href": target, "text": f"{check.name}: checked URL"}]
+    if settings.runbook_url:
+        links.append({"href": settings.runbook_url, "text": "Runbook"})
     details = dict(details)
     if check.description:
         details["description"] = check.description
@@ -231,13 +237,13 @@ def check_trigger(
         check.effective_dedup_key,
         check.name,
         summary=summary,
-        severity=config.settings_for(check).severity,
+        severity=settings.severity,
         source=source,
         timestamp=timestamp,
         component=check.name,
         group=check.tags[0] if check.tags else None,
         details=details,
-        links=[{"href": target, "text": f"{check.name}: checked URL"}],
+        links=links,
     )
 
 
@@ -304,6 +310,11 @@ def _iso(moment: datetime | None) -> str:
 
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def key_hash(routing_key: str) -> str:
+    """How the state and a storm alert name a routing key: never the key itself."""
+    return hashlib.sha256(routing_key.encode()).hexdigest()[:16]
 
 
 def hostname() -> str:

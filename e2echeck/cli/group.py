@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from e2echeck import __version__
+from e2echeck.cli.change import change
 from e2echeck.cli.init import init
 from e2echeck.cli.package import package
 from e2echeck.cli.run import run
@@ -30,5 +31,5 @@ def main() -> None:
 
 
 # `--help` lists them alphabetically.
-for command in (init, validate, schema, run, silence, package):
+for command in (init, validate, schema, run, silence, change, package):
     main.add_command(command)

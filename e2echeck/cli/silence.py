@@ -25,6 +25,7 @@ from e2echeck.cli.options import clock, config_path
 from e2echeck.errors import UsageError
 
 if TYPE_CHECKING:
+    from e2echeck.alerting.change_events import ChangeEvent
     from e2echeck.config.models import Config
 
 
@@ -87,6 +88,7 @@ def silence(
 def silence_command(args: SilenceArgs, now: datetime | None = None) -> None:
     """Run `e2echeck silence`; raises UsageError or StateError (exit 2). `now`:
     the clock (default: the real one)."""
+    from e2echeck.alerting.budget import count_sent
     from e2echeck.alerting.locking import transact
     from e2echeck.alerting.state import State, StateError, open_store
     from e2echeck.silences import active_silences, add_silences, remove_silences
@@ -129,6 +131,8 @@ def silence_command(args: SilenceArgs, now: datetime | None = None) -> None:
                 f"(active: {known}); --remove takes the pattern as it was silenced"
             )
 
+    changes = _changes(args, mode)
+
     def update(current: State) -> State:
         """Applied to the state as it is when written: a run saving meanwhile
         holds the file's lock, or makes S3's conditional write start again."""
@@ -138,6 +142,8 @@ def silence_command(args: SilenceArgs, now: datetime | None = None) -> None:
             )
         else:
             current.silences, _ = remove_silences(current.silences, list(args.remove), moment)
+        if config is not None and config.pagerduty is not None:
+            count_sent(current, config.pagerduty.routing_key, len(changes))
         return current
 
     try:
@@ -151,6 +157,33 @@ def silence_command(args: SilenceArgs, now: datetime | None = None) -> None:
     else:
         for pattern in dict.fromkeys(args.remove):
             click.echo(f"removed the silence of {pattern}")
+    if config is not None and config.pagerduty is not None:
+        from e2echeck.alerting.change_events import send_change_events
+        from e2echeck.config.redact import config_redactor
+
+        _, warnings = send_change_events(config, changes, config_redactor(config))
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+
+
+def _changes(args: SilenceArgs, mode: str) -> list[ChangeEvent]:
+    """The change events of a silence added or removed: what, why and who."""
+    from e2echeck.alerting.change_events import ChangeEvent, who
+
+    by = who()
+    if mode == "add":
+        why = f": {args.reason}" if args.reason else ""
+        return [
+            ChangeEvent(
+                f"silence added: {pattern} for {args.duration} by {by}{why}",
+                {"pattern": pattern, "for": args.duration, "reason": args.reason, "by": by},
+            )
+            for pattern in dict.fromkeys(args.patterns)
+        ]
+    return [
+        ChangeEvent(f"silence removed: {pattern} by {by}", {"pattern": pattern, "by": by})
+        for pattern in dict.fromkeys(args.remove)
+    ]
 
 
 def _mode(args: SilenceArgs) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     ConfigDict,
@@ -33,6 +34,7 @@ from e2echeck.config.fields import Method as Method
 from e2echeck.config.fields import Region, RoleName, SeverityName
 from e2echeck.config.fields import Role as Role
 from e2echeck.config.fields import Severity as Severity
+from e2echeck.config.flapping import FailureRate, Flapping, FlappingSetting
 from e2echeck.config.grpc_health import GrpcFields
 from e2echeck.config.http import Expect as Expect
 from e2echeck.config.http import HttpRequest, request_or_steps, request_or_steps_schema
@@ -48,6 +50,7 @@ from e2echeck.config.sockets import SocketFields
 from e2echeck.config.types import (
     AlsoAsText,
     Duration,
+    EventBudget,
     Flag,
     PositiveDuration,
     PositiveWhole,
@@ -102,6 +105,20 @@ class _Overridable(ConfigModel):
         default=None,
         description="Where alerts go: pagerduty and/or names under webhooks. Default: [pagerduty].",
     )
+    flapping: FlappingSetting | None = Field(
+        default=None,
+        description="Flap detection (needs state): {window, high, low}, or false to turn it off.",
+    )
+    failure_rate: FailureRate | None = Field(
+        default=None,
+        description="Trigger when `failures` of the last `of` runs failed (needs state).",
+    )
+    runbook_url: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2048,
+        description="A link titled Runbook in every trigger: what the on-call engineer does.",
+    )
 
 
 class Defaults(_Overridable):
@@ -133,6 +150,11 @@ class Defaults(_Overridable):
     notify: list[SinkName] = Field(
         default_factory=lambda: list(DEFAULT_NOTIFY),
         description="Where alerts go: pagerduty and/or names under webhooks. Default: [pagerduty].",
+    )
+    flapping: FlappingSetting = Field(
+        default_factory=Flapping,
+        description="Flap detection (needs state): {window, high, low} in percent, or false "
+        "to turn it off. Default: on, {window: 20, high: 50, low: 25}.",
     )
 
 
@@ -209,6 +231,16 @@ class PagerDutyConfig(ConfigModel):
         description="Full Events API URL, instead of region (proxies, tests).",
     )
     send_resolve: Flag = Field(default=True, description="Send resolve when a check passes.")
+    change_events_url: str | None = Field(
+        default=None,
+        description="Change Events API URL; default: /v2/change/enqueue on the events URL's "
+        "origin.",
+    )
+    max_events_per_minute: EventBudget = Field(
+        default=100,
+        description="Events a minute per routing key, across runs (PagerDuty accepts about "
+        "120); the rest collapse into one storm alert. Default 100.",
+    )
     client: str = Field(default="e2echeck", description="Shown in PagerDuty as the client.")
     client_url: str | None = Field(default=None, description="Link shown with the client.")
     body_excerpt: Flag = Field(
@@ -217,7 +249,7 @@ class PagerDutyConfig(ConfigModel):
         "false sends none.",
     )
 
-    @field_validator("events_url", "client_url")
+    @field_validator("events_url", "client_url", "change_events_url")
     @classmethod
     def _valid_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         return None if value is None else check_url(value, info)
@@ -228,6 +260,14 @@ class PagerDutyConfig(ConfigModel):
             return self.events_url
         host = "events.eu.pagerduty.com" if self.region == "eu" else "events.pagerduty.com"
         return f"https://{host}/v2/enqueue"
+
+    @property
+    def change_url(self) -> str:
+        """Where change events go: the setting, else the events URL's origin."""
+        if self.change_events_url:
+            return self.change_events_url
+        parts = urlsplit(self.enqueue_url)
+        return f"{parts.scheme}://{parts.netloc}/v2/change/enqueue"
 
 
 class StateConfig(ConfigModel):
@@ -248,6 +288,12 @@ class HeartbeatConfig(ConfigModel):
         return check_url(value, info)
 
 
+def _flapping(value: Flapping | bool) -> Flapping | None:
+    if isinstance(value, Flapping):
+        return value
+    return Flapping() if value else None
+
+
 @dataclass(frozen=True)
 class CheckSettings:
     """A check's settings with `defaults` applied: what the engine actually uses."""
@@ -261,6 +307,9 @@ class CheckSettings:
     failure_threshold: int
     success_threshold: int
     headers: dict[str, str]
+    flapping: Flapping | None = None  # None: off
+    failure_rate: FailureRate | None = None
+    runbook_url: str | None = None
     ca_file: str | None = None  # a path, resolved against the checks file's folder
 
 
@@ -356,6 +405,9 @@ class Config(ConfigModel):
                 d.success_threshold if check.success_threshold is None else check.success_threshold
             ),
             headers=merge_headers({"User-Agent": DEFAULT_USER_AGENT}, d.headers),
+            flapping=_flapping(d.flapping if check.flapping is None else check.flapping),
+            failure_rate=d.failure_rate if check.failure_rate is None else check.failure_rate,
+            runbook_url=d.runbook_url if check.runbook_url is None else check.runbook_url,
             ca_file=self._ca_path(d.ca_file if check.ca_file is None else check.ca_file),
         )
 

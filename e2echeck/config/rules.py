@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from e2echeck.config._suggest import did_you_mean
 from e2echeck.config.dependencies import dependency_problems
+from e2echeck.config.flapping import history_problems
 from e2echeck.config.kind_fields import kind_field_problems
 from e2echeck.config.maintenance import maintenance_problems
 from e2echeck.config.problems import Loc, Problem
@@ -21,12 +22,14 @@ if TYPE_CHECKING:
     from e2echeck.config.yaml_reader import PositionedReader
 
 RESERVED_DEDUP_KEYS = frozenset({"e2echeck-control"})
+RESERVED_DEDUP_PREFIX = "e2echeck-storm-"  # the storm budget's alerts (alerting/budget.py)
 _REQUEST_FIELDS = ("url", "headers", "params", "body", "json", "form")
 
 
 def cross_field_problems(document: object, reader: PositionedReader) -> Iterator[Problem]:
     """Every broken cross-field rule of `document`, placed by `reader`."""
     yield from maintenance_problems(document, reader)
+    yield from history_problems(document, reader)
     checks = document.get("checks") if isinstance(document, dict) else None
     if not isinstance(checks, list):
         return
@@ -52,7 +55,7 @@ def cross_field_problems(document: object, reader: PositionedReader) -> Iterator
         key_loc = (*loc, "dedup_key") if own_key else (*loc, "name")
         if key is None or (duplicate_name and own_key is None):
             pass  # the same mistake as the duplicate name: one message is enough
-        elif key in RESERVED_DEDUP_KEYS:
+        elif key in RESERVED_DEDUP_KEYS or key.startswith(RESERVED_DEDUP_PREFIX):
             yield reader.problem(key_loc, f"dedup key {key!r} is reserved for e2echeck itself")
         elif key in dedup_keys:
             yield reader.problem(

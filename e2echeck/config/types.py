@@ -79,7 +79,13 @@ WholeNumber = Annotated[int, BeforeValidator(_not_a_bool), AlsoAsText(WHOLE_NUMB
 def whole_number_text(minimum: int, maximum: int | None = None) -> str:
     """The text pydantic reads as a whole number from `minimum` to `maximum`:
     "3", " +3 ", "3.0", "-0"; without a maximum, `minimum` is 0 or 1."""
-    if maximum is not None:
+    if maximum is not None and maximum > 100:  # 1 to 10^k
+        digits = len(str(maximum)) - 1
+        if maximum != 10**digits or minimum not in (0, 1):  # pragma: no cover
+            raise ValueError(f"no text pattern for whole numbers to {maximum}")
+        low = "|0" if minimum == 0 else ""
+        body = rf"\+?0*([1-9][0-9]{{0,{digits - 1}}}|{maximum}{low})"
+    elif maximum is not None:
         numbers = "|".join(str(n) for n in range(maximum, max(minimum, 0) - 1, -1))
         body = rf"\+?0*({numbers})"
     elif minimum == 1:
@@ -123,6 +129,13 @@ _WHOLE = BeforeValidator(_not_a_bool)
 NonNegativeWhole = Annotated[int, _WHOLE, Ge(0), BoundedWholeSchema(0)]
 #: A whole number of 1 or more (thresholds, a quorum).
 PositiveWhole = Annotated[int, _WHOLE, Ge(1), BoundedWholeSchema(1)]
+#: Percentages: 0 to 100 and 1 to 100; runs remembered: 1 to 100, 4 to 100.
+Percent = Annotated[int, _WHOLE, Ge(0), Le(100), BoundedWholeSchema(0, 100)]
+PositivePercent = Annotated[int, _WHOLE, Ge(1), Le(100), BoundedWholeSchema(1, 100)]
+RunCount = Annotated[int, _WHOLE, Ge(1), Le(100), BoundedWholeSchema(1, 100)]
+FlapWindow = Annotated[int, _WHOLE, Ge(4), Le(100), BoundedWholeSchema(4, 100)]
+#: Events a minute: 1 to 10,000.
+EventBudget = Annotated[int, _WHOLE, Ge(1), Le(10000), BoundedWholeSchema(1, 10000)]
 #: Retries: 0 to 10.
 RetryCount = Annotated[int, _WHOLE, Ge(0), Le(10), BoundedWholeSchema(0, 10)]
 Flag = Annotated[bool, AlsoAsText(case_insensitive_pattern(FLAG_WORDS), also_values=(0, 1))]

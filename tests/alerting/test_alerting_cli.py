@@ -294,7 +294,9 @@ def test_many_failing_checks_deliver_concurrently(
 ) -> None:
     with FakePagerDuty(delay=0.05) as fake:
         checks = [{"name": f"c{i}", "url": http_server.url("/status/500")} for i in range(200)]
-        path = write(tmp_path, config(fake, checks))
+        document = config(fake, checks)
+        document["pagerduty"]["max_events_per_minute"] = 200  # above the default budget
+        path = write(tmp_path, document)
         result = run(path, "-q")
         assert result.exit_code == 1, result.output[-2000:]
         assert len(fake.events) == 200

@@ -185,7 +185,9 @@ def test_a_passed_deadline_sends_nothing(fake_pd: FakePagerDuty) -> None:
 def test_200_failing_checks_deliver_200_triggers_concurrently(fake_pd: FakePagerDuty) -> None:
     fake_pd.delay = 0.05
     names = [f"svc-{i:03d}" for i in range(200)]
-    config = make_config(fake_pd.url, [service(n) for n in names])
+    config = make_config(
+        fake_pd.url, [service(n) for n in names], pagerduty={"max_events_per_minute": 200}
+    )
     run = run_of(*(result(config, n, "failed") for n in names))
 
     started = time.monotonic()

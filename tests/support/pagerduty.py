@@ -147,7 +147,13 @@ class FakePagerDuty:
     def events(self) -> list[dict[str, Any]]:
         """The events PagerDuty accepted (202), in arrival order."""
         with self._lock:
-            return [r.body for r in self.requests if r.status == 202]
+            return [r.body for r in self.requests if r.status == 202 and r.path == "/v2/enqueue"]
+
+    @property
+    def changes(self) -> list[dict[str, Any]]:
+        """The change events PagerDuty accepted, in arrival order."""
+        with self._lock:
+            return [r.body for r in self.requests if r.status == 202 and r.path != "/v2/enqueue"]
 
     @property
     def received(self) -> list[Any]:
@@ -173,6 +179,13 @@ class FakePagerDuty:
         return reply, body
 
     def _process(self, path: str, body: Any) -> Reply:
+        if path == "/v2/change/enqueue":  # the Change Events API
+            if not isinstance(body, dict) or len(str(body.get("routing_key", ""))) != 32:
+                return Reply(400, {"status": "invalid event", "message": "Event object is invalid"})
+            payload = body.get("payload")
+            if not isinstance(payload, dict) or not payload.get("summary"):
+                return Reply(400, {"status": "invalid event", "message": "Event object is invalid"})
+            return Reply(202, {"status": "success", "message": "Change event processed"})
         if path != "/v2/enqueue":
             return Reply(404, {"status": "not found", "message": f"no route {path}"})
         errors = validate(body)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from e2echeck.alerting.sinks.base import Rejected, Retryable
-from e2echeck.alerting.transitions import Transition
+from e2echeck.alerting.transitions import STORM_PREFIX, Transition, key_hash
 from e2echeck.config.models import Check, Config
 from e2echeck.redaction import MASK, Redactor
 
@@ -168,9 +168,16 @@ class RoutingKeys:
         for check in config.checks:  # the first of a name or key wins, as a scan would
             self.by_name.setdefault(check.name, check)
             self.by_dedup_key.setdefault(check.effective_dedup_key, check)
+        keys = {config.routing_key_for(check) for check in config.checks} | {self.default}
+        self.by_digest = {key_hash(key)[:8]: key for key in keys if key}
 
     def __call__(self, transition: Transition) -> str | None:
         config, default = self.config, self.default
+        if transition.dedup_key.startswith(STORM_PREFIX):  # a storm: its routing key's
+            suffix = transition.dedup_key.removeprefix(STORM_PREFIX)
+            found = self.by_digest.get(suffix)
+            if found is not None:
+                return found
         if transition.check is None:  # the checker's alerts: the file's key, else a control's
             controls = [c for c in config.checks if c.is_control]
             return default or next((c.routing_key for c in controls if c.routing_key), None)
