@@ -27,7 +27,15 @@ JsonSchema = dict[str, Any]
 # Keys that describe a schema rather than shape the values it accepts.
 _NOTES = ("description", "default", "title", "examples")
 # Value types of their own, declared once in e2echeck.config.types.
-_NAMED_TYPES = (("Duration", "duration"), ("StatusSpec", "status"))
+_NAMED_TYPES = (
+    ("Duration", "duration"),
+    ("PositiveDuration", "positive duration"),
+    ("StatusSpec", "status"),
+    ("RetryCount", "retry count"),
+    ("PositiveWhole", "positive whole number"),
+    ("NonNegativeWhole", "whole number"),
+)
+_DURATIONS = ("duration", "positive duration")
 _ANCHOR_PREFIX = "ref-"
 
 
@@ -180,8 +188,8 @@ class _Reference:
             value = {}
         if value is None:
             return "—"
-        if self.named_type(prop) == "duration" or (
-            self.named_type(_without_null(prop)) == "duration"
+        if self.named_type(prop) in _DURATIONS or (
+            self.named_type(_without_null(prop)) in _DURATIONS
         ):
             from e2echeck.config.types import format_duration
 
@@ -334,3 +342,63 @@ def cli_reference(width: int = 100) -> str:
 
     walk(main, [])
     return "\n".join(out).rstrip()
+
+
+def synopsis(width: int = 88) -> str:
+    """Every command with its arguments and options, one usage each (wrapped),
+    generated from the Click commands so that none is ever left out."""
+    import click
+
+    from e2echeck.cli import main
+
+    out: list[str] = []
+
+    def parameter(param: click.Parameter) -> str | None:
+        if isinstance(param, click.Argument):
+            if param.metavar:
+                return param.metavar
+            name = (param.name or "ARG").upper()
+            many = "..." if param.nargs == -1 else ""
+            return f"{name}{many}" if param.required else f"[{name}]{many}"
+        if not isinstance(param, click.Option) or param.hidden:
+            return None
+        if "--help" in param.opts:
+            return None
+        flag = "|".join(sorted(param.opts, key=len))
+        if param.is_flag or param.count:
+            shown = flag
+        else:
+            if isinstance(param.type, click.Choice):
+                value = "|".join(str(choice) for choice in param.type.choices)
+            else:
+                value = param.metavar or param.type.get_metavar(param, click.Context(main)) or ""
+                value = value or param.type.name.upper()
+            shown = f"{flag} {value}"
+        more = "..." if param.multiple or param.count else ""
+        return shown if param.required else f"[{shown}]{more}"
+
+    def usage(words: list[str], command: click.Command) -> None:
+        head = " ".join(["e2echeck", *words])
+        parts = [p for p in (parameter(x) for x in command.params) if p]
+        lines, line = [], head
+        for part in parts:
+            if len(line) + 1 + len(part) > width:
+                lines.append(line)
+                line = " " * (len(head) + 1) + part
+            else:
+                line += " " + part
+        lines.append(line)
+        out.extend(lines)
+
+    def walk(command: click.Command, words: list[str]) -> None:
+        if isinstance(command, click.Group):
+            for name in command.list_commands(click.Context(command)):
+                sub = command.get_command(click.Context(command), name)
+                if sub is not None and not sub.hidden:
+                    walk(sub, [*words, name])
+        else:
+            usage(words, command)
+
+    walk(main, [])
+    out.append("e2echeck --version")
+    return "```\n" + "\n".join(out) + "\n```"

@@ -34,7 +34,8 @@ class Problem:
         object.__setattr__(self, "message", " ".join(self.message.split()))
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
+        # Line 0: the file as a whole (not found, too large): no position to give.
+        where = f"{self.file}:{self.line}:{self.column}" if self.line > 0 else self.file
         field_path = f" {self.path}:" if self.path else ""
         label = "warning: " if self.severity == "warning" else ""
         return f"{where}:{field_path} {label}{self.message}"

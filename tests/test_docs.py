@@ -161,7 +161,7 @@ def test_yaml_example_is_a_valid_checks_file(where: str, body: str, tmp_path: Pa
 
 def test_readme_is_short_and_starts_with_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert len(readme.encode()) <= 6500
+    assert len(readme.encode()) <= 8000  # with the generated synopsis of every command
     first_block = readme.split("```", 2)[1]
     assert (
         "pip install -c requirements/ci.txt . && e2echeck run checks.yaml --no-alert" in first_block

@@ -54,6 +54,8 @@ def error_lines(error: BaseException, prefix: str = DEFAULT_PREFIX) -> list[str]
     """The lines shown for `error`: a config error's every problem and their count,
     an e2echeck error's message, or one line naming an unexpected exception."""
     if isinstance(error, ConfigError):
+        if len(error.problems) == 1 and error.problems[0].line == 0:
+            return [str(error.problems[0])]  # the file as a whole: not found, too large
         count = sum(1 for p in error.problems if p.severity == "error")
         plural = "s" if count != 1 else ""
         return [

@@ -31,7 +31,9 @@ from e2echeck.defaults import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from e2echeck.errors import UsageError
 
 if TYPE_CHECKING:
-    from e2echeck.runner import RunOutcome
+    from e2echeck.engine.results import CheckResult, Outcome
+    from e2echeck.report.text import Progress
+    from e2echeck.runner import PreparedRun, RunOutcome
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class RunArgs:
         "--tag",
         default=(),
         multiple=True,
+        metavar="TAG",
         help="Run only checks with this tag.",
         shell_complete=complete_tags,
     )
@@ -76,6 +79,7 @@ class RunArgs:
         "--concurrency",
         default=DEFAULT_CONCURRENCY,
         type=click.IntRange(1, MAX_CONCURRENCY),
+        metavar="N",
         show_default=True,
         help="Checks running at once.",
     )
@@ -111,6 +115,13 @@ class RunArgs:
         help="Run as if no maintenance window or silence were active.",
     )
 
+    color: str = option(
+        "--color",
+        default="auto",
+        type=click.Choice(["auto", "always", "never"]),
+        show_default=True,
+        help="Colour the text report (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces).",
+    )
     env_files: tuple[str, ...] = option(
         "--env-file",
         default=(),
@@ -193,12 +204,15 @@ def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None
         location=args.location,
     )
     prepared = prepare(config, options)
+    _writable_outputs(args.junit_path, args.json_path, args.metrics_path)
     progress = Progress(len(prepared.checks), sys.stderr)
+    # Not a terminal (a CI log): each check's line as it completes, the summary after.
+    stream = _Stream(prepared, args, progress) if _streams(args) else None
     try:
-        outcome = prepared.execute(on_result=progress.update)
+        outcome = prepared.execute(on_result=stream or progress.update)
     finally:
         progress.finish()
-    _show(outcome, args)
+    _show(outcome, args, streamed=stream)
     if args.metrics_path is not None:
         from e2echeck.metrics import write_prometheus
 
@@ -226,8 +240,43 @@ def _deadline(value: str | None) -> float | None:
         raise UsageError(f"--deadline: {exc}") from exc
 
 
-def _show(outcome: RunOutcome, args: RunArgs) -> None:
-    """The report on stdout, the warnings on stderr, the report files."""
+class _Stream:
+    """Prints each check's line the moment it completes (click.echo flushes)."""
+
+    def __init__(self, prepared: PreparedRun, args: RunArgs, progress: Progress) -> None:
+        from e2echeck.report.text import name_width, use_colour
+
+        self.prepared, self.args, self.progress = prepared, args, progress
+        self.width = name_width(check.name for check in prepared.checks)
+        self.colour = use_colour(sys.stdout, args.color)
+        self.outcomes: dict[str, Outcome] = {}  # what each streamed line showed
+
+    def __call__(self, result: CheckResult) -> None:
+        from e2echeck.report.text import check_line
+
+        self.progress.update(result)
+        line = check_line(
+            result,
+            width=self.width,
+            redactor=self.prepared.redactor,
+            verbosity=self.args.verbosity,
+            colour=self.colour,
+        )
+        if line is not None:
+            click.echo(line, color=self.colour)  # click would strip it off a terminal
+            self.outcomes[result.name] = result.outcome
+
+
+def _streams(args: RunArgs) -> bool:
+    """Not a terminal (a CI log): each check's line as it completes, the summary after."""
+    from e2echeck.report.text import is_terminal
+
+    return args.output_format == "text" and not is_terminal(sys.stdout)
+
+
+def _show(outcome: RunOutcome, args: RunArgs, *, streamed: _Stream | None = None) -> None:
+    """The report on stdout (after streamed lines: the summary), the warnings on
+    stderr, the report files."""
     from e2echeck.report.json_report import render_json
     from e2echeck.report.junit import render_junit
     from e2echeck.report.text import render_alerts, render_text, use_colour
@@ -241,15 +290,20 @@ def _show(outcome: RunOutcome, args: RunArgs) -> None:
     if args.output_format == "json":
         click.echo(render_json(run, redactor=redactor, alerts=alerts, report=report), nl=False)
     else:
+        if streamed is not None and streamed.outcomes:
+            click.echo("")
+        colour = use_colour(sys.stdout, args.color)
         click.echo(
             render_text(
                 run,
                 redactor=redactor,
                 verbosity=args.verbosity,
-                colour=use_colour(sys.stdout),
+                colour=colour,
                 alerts=alerts,
+                streamed=None if streamed is None else streamed.outcomes,
             ),
             nl=False,
+            color=colour,
         )
         if report is not None:
             click.echo(render_alerts(report, verbosity=args.verbosity), nl=False)
@@ -272,3 +326,29 @@ def _show(outcome: RunOutcome, args: RunArgs) -> None:
 
 def _cannot_write(path: str, error: OSError) -> UsageError:
     return UsageError(f"cannot write {path}: {error.strerror or error}")
+
+
+def _writable_outputs(*paths: str | None) -> None:
+    """Before any check runs: create each report's folder and make sure the file can
+    be written there, so that a bad path is exit 2 with nothing sent, never a run
+    whose outcome is lost at the end."""
+    import os
+
+    for path in paths:
+        if path is None:
+            continue
+        target = Path(path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:
+            blocking = next(p for p in target.parents if p.exists() and not p.is_dir())
+            raise UsageError(f"cannot write {path}: {blocking} is a file, not a folder") from exc
+        except OSError as exc:
+            raise _cannot_write(path, exc) from exc
+        if target.is_dir():
+            raise UsageError(f"cannot write {path}: it is a directory")
+        writable = os.access(target, os.W_OK) if target.exists() else None
+        if writable is None:
+            writable = os.access(target.parent, os.W_OK | os.X_OK)
+        if not writable:
+            raise UsageError(f"cannot write {path}: permission denied")

@@ -93,9 +93,10 @@ def validate(
             for problem in result.problems:
                 kind = "error" if problem.severity == "error" else "warning"
                 message = f"{problem.path}: {problem.message}" if problem.path else problem.message
+                where = f",line={problem.line},col={problem.column}" if problem.line > 0 else ""
                 click.echo(
-                    f"::{kind} file={_github_property(problem.file)},line={problem.line},"
-                    f"col={problem.column},title=e2echeck::{_github_escape(message)}"
+                    f"::{kind} file={_github_property(problem.file)}{where},"
+                    f"title=e2echeck::{_github_escape(message)}"
                 )
     else:
         for result, refs in zip(results, references, strict=True):
@@ -109,11 +110,18 @@ def validate(
             if result.config is not None:
                 count = len(result.config.checks)
                 click.echo(f"{result.source}: valid ({count} check{'s' if count != 1 else ''})")
+            elif _unreadable(result):
+                pass  # one line already says why (file not found, too large)
             else:
                 count = len(result.errors)
                 click.echo(f"{result.source}: invalid ({count} error{'s' if count != 1 else ''})")
     valid = all(r.config is not None for r in results)
     return exit_codes.OK if valid else exit_codes.CONFIG_ERROR
+
+
+def _unreadable(result: LoadResult) -> bool:
+    """The file could not be read as a whole: its one problem has no position."""
+    return len(result.problems) == 1 and result.problems[0].line == 0
 
 
 def _check_one(path: Path, strict_env: bool, env: dict[str, str]) -> LoadResult:
@@ -144,7 +152,7 @@ def _reference_lines(path: Path, found: dict[Any, str | None], resolved: bool) -
         if not resolved:
             status = "syntax checked, not read (validate --resolve reads it)"
         elif status != "read":
-            status = f"cannot be read: {status}"
+            continue  # a config error at each place it is used says why, once
         lines.append(
             {
                 "file": str(path),

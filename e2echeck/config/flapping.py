@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Discriminator, Field, Tag
 
 from e2echeck.config._base import ConfigModel
-from e2echeck.config.types import Flag, WholeNumber
+from e2echeck.config.types import (
+    Flag,
+    FlapWindow,
+    Percent,
+    PositivePercent,
+    PositiveWhole,
+    RunCount,
+)
 
 if TYPE_CHECKING:
     from e2echeck.config.problems import Loc, Problem
@@ -27,19 +34,13 @@ class Flapping(ConfigModel):
     """Flap detection over the last `window` runs: the share of runs whose
     outcome differs from the run before."""
 
-    window: WholeNumber = Field(
-        default=20, ge=4, le=MAX_HISTORY, description="Runs looked at. Default 20."
-    )
-    high: WholeNumber = Field(
+    window: FlapWindow = Field(default=20, description="Runs looked at. Default 20.")
+    high: PositivePercent = Field(
         default=50,
-        ge=1,
-        le=100,
         description="Percent of changes above which the check is flapping. Default 50.",
     )
-    low: WholeNumber = Field(
+    low: Percent = Field(
         default=25,
-        ge=0,
-        le=100,
         description="Percent of changes below which it stops flapping. Default 25.",
     )
 
@@ -47,8 +48,8 @@ class Flapping(ConfigModel):
 class FailureRate(ConfigModel):
     """Trigger when `failures` of the last `of` runs failed, consecutive or not."""
 
-    failures: WholeNumber = Field(ge=1, description="Failed runs that trigger.")
-    of: WholeNumber = Field(ge=1, le=MAX_HISTORY, description="Among the last this many runs.")
+    failures: PositiveWhole = Field(description="Failed runs that trigger.")
+    of: RunCount = Field(description="Among the last this many runs (at most 100).")
 
 
 def _on_or_off(value: Any) -> str:

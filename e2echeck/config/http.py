@@ -27,7 +27,7 @@ from e2echeck.config.fields import NAME_PATTERN, MethodName, ParamValue, Texts
 from e2echeck.config.json_assertions import JSON_OPERATORS, JsonOperand, JsonPathKey, check_regex
 from e2echeck.config.json_assertions import JsonAssertion as JsonAssertion
 from e2echeck.config.sockets import TlsVersionName
-from e2echeck.config.types import AlsoAsText, Duration, StatusSpec, WholeNumber
+from e2echeck.config.types import AlsoAsText, Duration, NonNegativeWhole, StatusSpec
 from e2echeck.config.urls import check_target_url
 
 
@@ -67,9 +67,8 @@ class Expect(ConfigModel):
         description="The response, body included, must arrive within this time: timed at "
         "the transport, from the request going out to the body's last byte.",
     )
-    tls_cert_min_days: WholeNumber | None = Field(
+    tls_cert_min_days: NonNegativeWhole | None = Field(
         default=None,
-        ge=0,
         description="The server's TLS certificate must stay valid at least this many days "
         "(an error on a URL written as http://, which has none).",
     )

@@ -36,6 +36,9 @@ class Interpolator:
     # (by the name, and `redact.env`) which of them are secrets.
     env_values: dict[str, set[str]] = field(default_factory=dict)
     unset: list[str] = field(default_factory=list)
+    # Secret references left as written (validate checks them, never reads them):
+    # their value stands for something unknown, like an unset variable's.
+    kept: list[str] = field(default_factory=list)
     # Every result that came from a ${...}: what the file wrote is not literally it.
     substituted: set[str] = field(default_factory=set)
 
@@ -88,6 +91,7 @@ class Interpolator:
 
         value = substitute(inner)
         if value is None:
+            self.kept.append(token)
             return token
         if len(value) >= MIN_SECRET_LENGTH:
             self.secrets.add(value)

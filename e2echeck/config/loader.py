@@ -27,10 +27,17 @@ from e2echeck.config.webhooks import notify_problems
 from e2echeck.config.yaml_loaders import MAX_DEPTH
 from e2echeck.config.yaml_reader import PositionedReader
 
-MAX_FILE_BYTES = 1024 * 1024
+# Room for real suites (20,000 checks of a few lines each, generated files
+# included), yet bounded: with the reader's caps on values, aliases and depth
+# (yaml_loaders.py) a hostile file cannot exhaust memory or time.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+#: Top-level keys starting with this are the file's own (YAML anchors of shared
+#: settings, as docker compose allows): read, then ignored.
+EXTENSION_PREFIX = "x-"
 SUPPORTED_VERSION = 1
 
 __all__ = [
+    "EXTENSION_PREFIX",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "SUPPORTED_VERSION",
@@ -155,7 +162,7 @@ def _check_config_text(
     fast: bool,
 ) -> LoadResult:
     if len(text) > MAX_FILE_BYTES:
-        return _fail(source, f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")
+        return _fail(source, f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
     if isinstance(text, bytes):
         data = text
         if b"\x00" in data:
@@ -182,6 +189,7 @@ def _check_config_text(
     # Problems found while reading (duplicate keys, bad ${...}) do not stop the
     # validation: every error of the file is reported in one go.
     problems = list(reader.problems)
+    document = {k: v for k, v in document.items() if not k.startswith(EXTENSION_PREFIX)}
     version_problem = _check_version(document, reader)
     if version_problem:
         problems.append(version_problem)
@@ -240,5 +248,6 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line, p.column))
 
 
-def _fail(source: str, message: str, line: int = 1, column: int = 1) -> LoadResult:
+def _fail(source: str, message: str, line: int = 0, column: int = 0) -> LoadResult:
+    """The file as a whole is unusable: a problem at no position (line 0), unless given."""
     return LoadResult(source, None, [Problem(source, line, column, "", message)])

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field, StringConstraints
 
 from e2echeck.config._base import ConfigModel
-from e2echeck.config.types import Duration, WholeNumber
+from e2echeck.config.types import Duration, PositiveWhole
 
 if TYPE_CHECKING:
     from e2echeck.config.problems import Problem
@@ -39,9 +39,8 @@ class LocationsConfig(ConfigModel):
         min_length=1,
         description="The names of the locations that run this file (e.g. AWS regions).",
     )
-    quorum: WholeNumber | None = Field(
+    quorum: PositiveWhole | None = Field(
         default=None,
-        ge=1,
         description="Failing locations needed to page; default: a majority of expected.",
     )
     max_age: Duration = Field(

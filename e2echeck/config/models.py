@@ -47,7 +47,15 @@ from e2echeck.config.locations import LocationsConfig
 from e2echeck.config.maintenance import MaintenanceWindow
 from e2echeck.config.redact import RedactConfig, config_secrets
 from e2echeck.config.sockets import SocketFields
-from e2echeck.config.types import AlsoAsText, Duration, Flag, WholeNumber
+from e2echeck.config.types import (
+    AlsoAsText,
+    Duration,
+    EventBudget,
+    Flag,
+    PositiveDuration,
+    PositiveWhole,
+    RetryCount,
+)
 from e2echeck.config.urls import TEMPLATE_REFERENCE as TEMPLATE_REFERENCE
 from e2echeck.config.urls import UNRESOLVED_CONTEXT_KEY as UNRESOLVED_CONTEXT_KEY
 from e2echeck.config.urls import check_url
@@ -70,11 +78,11 @@ DEFAULT_USER_AGENT = f"e2echeck/{__version__}"
 class _Overridable(ConfigModel):
     """Settings that `defaults` gives every check and a check may override."""
 
-    timeout: Duration | None = Field(
+    timeout: PositiveDuration | None = Field(
         default=None, description="Per request, from sending it to the body's last byte."
     )
-    retries: WholeNumber | None = Field(
-        default=None, ge=0, le=10, description="Extra attempts before a check counts as failed."
+    retries: RetryCount | None = Field(
+        default=None, description="Extra attempts before a check counts as failed."
     )
     retry_delay: Duration | None = Field(
         default=None, description="First delay between attempts; grows exponentially."
@@ -87,11 +95,11 @@ class _Overridable(ConfigModel):
         description="A PEM file of the CAs to trust instead of the system's (private CAs), "
         "for https:// and the TLS kinds; relative to the checks file.",
     )
-    failure_threshold: WholeNumber | None = Field(
-        default=None, ge=1, description="Consecutive failed runs before trigger (needs state)."
+    failure_threshold: PositiveWhole | None = Field(
+        default=None, description="Consecutive failed runs before trigger (needs state)."
     )
-    success_threshold: WholeNumber | None = Field(
-        default=None, ge=1, description="Consecutive passed runs before resolve (needs state)."
+    success_threshold: PositiveWhole | None = Field(
+        default=None, description="Consecutive passed runs before resolve (needs state)."
     )
     notify: list[SinkName] | None = Field(
         default=None,
@@ -116,12 +124,12 @@ class _Overridable(ConfigModel):
 class Defaults(_Overridable):
     """Settings for every check; each key can be overridden per check."""
 
-    timeout: Duration = Field(
+    timeout: PositiveDuration = Field(
         default=10.0,
         description="Per request, from sending it to the body's last byte. Default 10s.",
     )
-    retries: WholeNumber = Field(
-        default=2, ge=0, le=10, description="Extra attempts before a check fails. Default 2."
+    retries: RetryCount = Field(
+        default=2, description="Extra attempts before a check fails. Default 2."
     )
     retry_delay: Duration = Field(
         default=1.0, description="First delay between attempts; grows exponentially. Default 1s."
@@ -129,11 +137,11 @@ class Defaults(_Overridable):
     severity: SeverityName = Field(default="critical", description="PagerDuty severity.")
     follow_redirects: Flag = Field(default=True, description="Follow 3xx redirects.")
     verify_tls: Flag = Field(default=True, description="Verify TLS certificates.")
-    failure_threshold: WholeNumber = Field(
-        default=1, ge=1, description="Consecutive failed runs before trigger (needs state)."
+    failure_threshold: PositiveWhole = Field(
+        default=1, description="Consecutive failed runs before trigger (needs state)."
     )
-    success_threshold: WholeNumber = Field(
-        default=1, ge=1, description="Consecutive passed runs before resolve (needs state)."
+    success_threshold: PositiveWhole = Field(
+        default=1, description="Consecutive passed runs before resolve (needs state)."
     )
     headers: dict[str, str] = Field(
         default_factory=lambda: {"User-Agent": DEFAULT_USER_AGENT},
@@ -228,10 +236,8 @@ class PagerDutyConfig(ConfigModel):
         description="Change Events API URL; default: /v2/change/enqueue on the events URL's "
         "origin.",
     )
-    max_events_per_minute: WholeNumber = Field(
+    max_events_per_minute: EventBudget = Field(
         default=100,
-        ge=1,
-        le=10000,
         description="Events a minute per routing key, across runs (PagerDuty accepts about "
         "120); the rest collapse into one storm alert. Default 100.",
     )
@@ -274,7 +280,7 @@ class HeartbeatConfig(ConfigModel):
     """A dead man's switch pinged after every completed run."""
 
     url: str = Field(description="GET after every run.")
-    timeout: Duration = Field(default=5.0, description="Timeout of the ping. Default 5s.")
+    timeout: PositiveDuration = Field(default=5.0, description="Timeout of the ping. Default 5s.")
 
     @field_validator("url")
     @classmethod
@@ -315,7 +321,11 @@ class Config(ConfigModel):
         populate_by_name=True,
         frozen=True,
         title="e2echeck checks.yaml",
-        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
+        json_schema_extra={
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            # `x-` keys: the file's own anchors of shared settings, ignored.
+            "patternProperties": {"^x-": {}},
+        },
     )
 
     version: Literal[1] = Field(description="The checks.yaml format version; must be 1.")

@@ -14,13 +14,14 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from pydantic import BeforeValidator, GetJsonSchemaHandler, WithJsonSchema
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 #: A `${VAR}` reference: substituted before validation, so the schema, which sees
 #: the file as written, accepts it wherever a typed value is expected.
-ENV_REFERENCE_PATTERN = r"\$\{"
+ENV_REFERENCE_PATTERN = r"\$\{[^}]*\}"  # closed: an unclosed "${" is an error
 ENV_TEXT_SCHEMA: dict[str, Any] = {
     "type": "string",
     "pattern": ENV_REFERENCE_PATTERN,
@@ -73,6 +74,70 @@ WHOLE_NUMBER_TEXT = r"^\s*[+-]?[0-9][0-9_]*(\.0*)?\s*$"
 FLAG_WORDS = ("true", "false", "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0")
 
 WholeNumber = Annotated[int, BeforeValidator(_not_a_bool), AlsoAsText(WHOLE_NUMBER_TEXT)]
+
+
+def whole_number_text(minimum: int, maximum: int | None = None) -> str:
+    """The text pydantic reads as a whole number from `minimum` to `maximum`:
+    "3", " +3 ", "3.0", "-0"; without a maximum, `minimum` is 0 or 1."""
+    if maximum is not None and maximum > 100:  # 1 to 10^k
+        digits = len(str(maximum)) - 1
+        if maximum != 10**digits or minimum not in (0, 1):  # pragma: no cover
+            raise ValueError(f"no text pattern for whole numbers to {maximum}")
+        low = "|0" if minimum == 0 else ""
+        body = rf"\+?0*([1-9][0-9]{{0,{digits - 1}}}|{maximum}{low})"
+    elif maximum is not None:
+        numbers = "|".join(str(n) for n in range(maximum, max(minimum, 0) - 1, -1))
+        body = rf"\+?0*({numbers})"
+    elif minimum == 1:
+        body = r"\+?[0_]*[1-9][0-9_]*"
+    elif minimum == 0:
+        body = r"\+?[0-9][0-9_]*"
+    else:  # pragma: no cover - no field has another lower bound
+        raise ValueError(f"no text pattern for whole numbers from {minimum}")
+    zero = "|-0[0_]*" if minimum <= 0 else ""
+    return rf"^\s*({body}{zero})(\.0*)?\s*$"
+
+
+@dataclass(frozen=True)
+class BoundedWholeSchema:
+    """JSON Schema of a whole number between bounds, also as text: the bounds are
+    JSON Schema's `minimum`/`maximum` on the number and a pattern on the text, so
+    an editor rejects what `validate` rejects (`retries: 20`, `"0"`)."""
+
+    minimum: int
+    maximum: int | None = None
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        number: dict[str, Any] = {"type": "integer", "minimum": self.minimum}
+        if self.maximum is not None:
+            number["maximum"] = self.maximum
+        text = {"type": "string", "pattern": whole_number_text(self.minimum, self.maximum)}
+        if self.maximum is not None:
+            words = f"from {self.minimum} to {self.maximum}"
+        else:
+            words = f"of {self.minimum} or more"
+        return {
+            "anyOf": [number, text, ENV_TEXT_SCHEMA],
+            "description": f'A whole number {words}, also as text ("3").',
+        }
+
+
+_WHOLE = BeforeValidator(_not_a_bool)
+#: A whole number of 0 or more (tls_cert_min_days).
+NonNegativeWhole = Annotated[int, _WHOLE, Ge(0), BoundedWholeSchema(0)]
+#: A whole number of 1 or more (thresholds, a quorum).
+PositiveWhole = Annotated[int, _WHOLE, Ge(1), BoundedWholeSchema(1)]
+#: Percentages: 0 to 100 and 1 to 100; runs remembered: 1 to 100, 4 to 100.
+Percent = Annotated[int, _WHOLE, Ge(0), Le(100), BoundedWholeSchema(0, 100)]
+PositivePercent = Annotated[int, _WHOLE, Ge(1), Le(100), BoundedWholeSchema(1, 100)]
+RunCount = Annotated[int, _WHOLE, Ge(1), Le(100), BoundedWholeSchema(1, 100)]
+FlapWindow = Annotated[int, _WHOLE, Ge(4), Le(100), BoundedWholeSchema(4, 100)]
+#: Events a minute: 1 to 10,000.
+EventBudget = Annotated[int, _WHOLE, Ge(1), Le(10000), BoundedWholeSchema(1, 10000)]
+#: Retries: 0 to 10.
+RetryCount = Annotated[int, _WHOLE, Ge(0), Le(10), BoundedWholeSchema(0, 10)]
 Flag = Annotated[bool, AlsoAsText(case_insensitive_pattern(FLAG_WORDS), also_values=(0, 1))]
 
 DURATION_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*(ms|s|m|h)?\s*$"
@@ -137,6 +202,34 @@ Duration = Annotated[
             ],
             "description": 'A duration: "250ms", "10s", "1m", "1h", or a number of seconds; '
             "at most 366 days.",
+        }
+    ),
+]
+
+# A duration with a digit other than 0: more than no time at all.
+POSITIVE_DURATION_PATTERN = r"^\s*(?=[0-9.]*[1-9])[0-9]+(\.[0-9]+)?\s*(ms|s|m|h)?\s*$"
+
+
+def parse_positive_duration(value: Any) -> float:
+    """A duration longer than 0 (a timeout: 0s would fail every request)."""
+    seconds = parse_duration(value)
+    if seconds <= 0:
+        raise ValueError(f"expected a duration longer than 0; got {value!r}")
+    return seconds
+
+
+PositiveDuration = Annotated[
+    float,
+    BeforeValidator(parse_positive_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0},
+                {"type": "string", "pattern": POSITIVE_DURATION_PATTERN},
+                ENV_TEXT_SCHEMA,
+            ],
+            "description": 'A duration longer than 0: "250ms", "10s", "1m", or a number of '
+            "seconds.",
         }
     ),
 ]

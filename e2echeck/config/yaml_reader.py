@@ -236,6 +236,10 @@ class PositionedReader:
                 self.problems.append(self._at(node, loc, str(exc)))
             if self.interpolate.unset:
                 value = self._unset(node, loc, value)
+            if self.interpolate.kept:  # validate: a reference stands for some value
+                self.interpolate.kept.clear()
+                if isinstance(value, str):
+                    self.unresolved_values.add(value)
         elif isinstance(value, bytes):
             self.problems.append(self._at(node, loc, "binary values are not supported"))
         return value

@@ -1,4 +1,11 @@
-"""The JUnit XML report: one testcase per check, for CI systems."""
+"""The JUnit XML report: one testcase per check, for CI systems.
+
+Valid against the Jenkins xUnit plugin's `junit-10.xsd` (the strictest reader),
+and read by junitparser as GitHub's test-report actions read it: the schema
+allows `<properties>` only on the testsuite and no `skipped` on `<testsuites>`,
+so each check's facts are `name: value` lines of its `<system-out>`, which
+every CI viewer shows next to the test.
+"""
 
 from __future__ import annotations
 
@@ -29,12 +36,14 @@ def render_junit(
         "tests": str(counts["total"]),
         "failures": str(counts["failed"]),
         "errors": str(counts["unknown"]),
-        "skipped": str(counts["skipped"] + counts["maintenance"]),
         "time": seconds,
     }
     root = ET.Element("testsuites", attributes)
+    skipped = str(counts["skipped"] + counts["maintenance"])
     suite = ET.SubElement(
-        root, "testsuite", {**attributes, "timestamp": run.started_at.isoformat()}
+        root,
+        "testsuite",
+        {**attributes, "skipped": skipped, "timestamp": run.started_at.isoformat()},
     )
     _timing_properties(suite, run)
     for result in run.results:
@@ -77,7 +86,6 @@ def _testcase(
     )
     action, delivery = alert_of(result, alerts)
     facts = result.kind_details
-    properties = ET.SubElement(case, "properties")
     neutral = {
         "outcome": str(result.outcome),
         "attempts": str(result.attempts),
@@ -85,21 +93,26 @@ def _testcase(
         "alert_action": action,
         "alert_delivery": delivery,
     }
-    for name, value in placed(neutral, facts.properties()).items():
-        ET.SubElement(properties, "property", {"name": name, "value": clean(value)})
+    lines = list(placed(neutral, facts.properties()).items())
     located = getattr(alerts.get(result.name), "locations", None) if alerts else None
     if isinstance(located, dict):  # with `locations`: the quorum's view
-        for name, value in (
+        lines += [
             ("locations", str(located["label"])),
             ("location_decision", str(located["decision"])),
             *(
                 (f"location.{where}", f"{seen['outcome']} at {seen['at'] or '-'}")
                 for where, seen in located["locations"].items()
             ),
-        ):
-            ET.SubElement(properties, "property", {"name": name, "value": clean(value)})
-    if result.outcome is Outcome.OK:
-        return
+        ]
+    if result.outcome is not Outcome.OK:
+        _verdict(case, result, clean)
+    out = ET.SubElement(case, "system-out")
+    out.text = "\n".join(f"{name}: {' '.join(clean(value).split())}" for name, value in lines)
+
+
+def _verdict(case: ET.Element, result: CheckResult, clean: Callable[[str], str]) -> None:
+    """<failure>, <error> or <skipped>, with every reason and what was tried."""
+    facts = result.kind_details
     message = clean(result.reason or str(result.outcome))
     details = [clean(reason) for reason in result.failures]
     if facts.step:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, TextIO
 
 from e2echeck.engine.results import CheckResult, Outcome, RunResult
@@ -29,13 +30,29 @@ _COLOURS = {
     Outcome.MAINTENANCE: "35",  # magenta
 }
 _NAME_WIDTH_MAX = 40
+# What alerting says of an alert that --no-alert kept.
+NOT_SENT_DRY = "not sent (--no-alert)"
 _EXCERPT_CHARS = 500
 
 
-def use_colour(stream: TextIO) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+COLOUR_CHOICES = ("auto", "always", "never")
+
+
+def use_colour(stream: TextIO, choice: str = "auto") -> bool:
+    """`--color always|never` decides; `auto`: never when NO_COLOR is set
+    (no-color.org), always when FORCE_COLOR is (force-color.org; "0" or "false"
+    do not force), else only on a terminal. NO_COLOR wins over FORCE_COLOR, as
+    in CPython's own rules."""
+    if choice != "auto":
+        return choice == "always"
     if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR", "").lower() not in ("", "0", "false"):
+        return True
+    return is_terminal(stream)
+
+
+def is_terminal(stream: TextIO) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
@@ -57,22 +74,54 @@ def render_text(
     verbosity: int = 0,
     colour: bool = False,
     alerts: Alerts | None = None,
+    streamed: Mapping[str, Outcome] | None = None,
 ) -> str:
     """The report. verbosity -1 (-q): only failed and unknown checks, and the
     summary; 0: one line per check with its first reason; 1 (-v): every reason,
     what was tried (an HTTP check: its method and URL) and earlier attempts;
     2 (-vv): also an excerpt of the failing answer. A check's kind supplies
-    its status column and those lines (`CheckResult.kind_details`)."""
-    shown = [
-        r for r in run.results if verbosity >= 0 or r.outcome in (Outcome.FAILED, Outcome.UNKNOWN)
-    ]
-    width = min(max((len(r.name) for r in run.results), default=4), _NAME_WIDTH_MAX)
+    its status column and those lines (`CheckResult.kind_details`).
+    `streamed`: the outcome each check's line showed when it was streamed
+    (`check_line`); only the checks whose line changed since are shown again:
+    found in maintenance or unknown after the run, or with an alert or locations."""
+    shown = [r for r in run.results if _shown(r, verbosity)]
+    width = name_width(r.name for r in run.results)
+    if streamed is not None:
+        shown = [
+            r
+            for r in shown
+            if r.outcome is not streamed.get(r.name) or _alert_parts(r, alerts, dry_run=False)
+        ]
     lines = [_line(r, width, verbosity, colour, alerts) for r in shown]
     if lines:
         lines.append("")
     lines.append(summary_line(run, colour=colour))
     text = "\n".join(lines) + "\n"
     return redactor.text(text)
+
+
+def _shown(result: CheckResult, verbosity: int) -> bool:
+    return verbosity >= 0 or result.outcome in (Outcome.FAILED, Outcome.UNKNOWN)
+
+
+def name_width(names: Iterable[str]) -> int:
+    """The width of the name column: the longest name, up to a limit."""
+    return min(max((len(name) for name in names), default=4), _NAME_WIDTH_MAX)
+
+
+def check_line(
+    result: CheckResult,
+    *,
+    width: int,
+    redactor: Redactor,
+    verbosity: int = 0,
+    colour: bool = False,
+) -> str | None:
+    """One check's line (and its -v details) as soon as it completes, for logs that
+    show progress; None when `verbosity` hides it. Its alert is decided after the run."""
+    if not _shown(result, verbosity):
+        return None
+    return redactor.with_secrets(result.secrets).text(_line(result, width, verbosity, colour, None))
 
 
 def _line(
@@ -92,13 +141,7 @@ def _line(
         if verbosity <= 0 and more > 0:
             reason += f" (+{more} more; -v shows all)"
         parts.append(reason)
-    if alerts is not None:
-        located = getattr(alerts.get(result.name), "locations", None)
-        if isinstance(located, dict):  # with `locations`: "2/3 locations"
-            parts.append(str(located["label"]))
-        action, delivery = alert_of(result, alerts)
-        if action != "none" or delivery != "not sent":
-            parts.append(f"[alert: {action}, {delivery}]")
+    parts.extend(_alert_parts(result, alerts))
     line = "  ".join(parts).rstrip()
     if verbosity >= 1 and result.outcome is not Outcome.OK:
         details = [f"    {facts.tried}"] if facts.tried else []
@@ -113,6 +156,21 @@ def _line(
             details.append(f"    body: {excerpt}")
         line += "\n" + "\n".join(details)
     return line
+
+
+def _alert_parts(result: CheckResult, alerts: Alerts | None, *, dry_run: bool = True) -> list[str]:
+    """The end of a check's line: its locations ("2/3 locations") and its alert
+    (`dry_run=False`: not the alert that --no-alert did not send)."""
+    if alerts is None:
+        return []
+    parts = []
+    located = getattr(alerts.get(result.name), "locations", None)
+    if isinstance(located, dict):  # with `locations`: "2/3 locations"
+        parts.append(str(located["label"]))
+    action, delivery = alert_of(result, alerts)
+    if (action != "none" or delivery != "not sent") and (dry_run or delivery != NOT_SENT_DRY):
+        parts.append(f"[alert: {action}, {delivery}]")
+    return parts
 
 
 def summary_line(run: RunResult, *, colour: bool = False) -> str:

@@ -190,9 +190,9 @@ def test_locations_in_junit(places: Locations, clock: Clock, tmp_path: Path) -> 
     junit = tmp_path / "junit.xml"
     places.run(US, api=503, extra=("--junit", str(junit)))
     text = junit.read_text(encoding="utf-8")
-    assert 'name="locations" value="1/3 locations"' in text
-    assert 'name="location_decision" value="undecided"' in text
-    assert f'name="location.{US}" value="failed at ' in text
+    assert "\nlocations: 1/3 locations\n" in text
+    assert "\nlocation_decision: undecided\n" in text
+    assert f"\nlocation.{US}: failed at " in text
 
 
 @pytest.mark.parametrize("shared_state", ["file"], indirect=True)

@@ -159,7 +159,49 @@ def test_missing_json_field_and_missing_secret_are_reported_each(
         "${secretsmanager:no-such-secret}: not found" in out
     )
     assert "${ssm:/e2echeck/routing-key}: read" in out
+    # Each unreadable reference is reported once: the error at its place, no echo.
+    assert out.count("${secretsmanager:no-such-secret}") == 1
+    assert out.count("${secretsmanager:api-login#nope}") == 1
     _assert_no_secret(out)
+
+
+def test_a_reference_in_a_url_is_validated_like_an_unset_variable(
+    stored: Any, tmp_path: Path
+) -> None:
+    """Plain `validate` (no credentials) accepts `${ssm:...}` standing for part of a
+    URL, checks the rest of the file and lists the reference; `--resolve` reads it."""
+    stored.client("ssm").put_parameter(
+        Name="/e2echeck/base-url", Value="http://127.0.0.1:9", Type="String"
+    )
+    config = tmp_path / "checks.yaml"
+    config.write_text(
+        "version: 1\n"
+        "checks:\n"
+        "  - name: api\n"
+        "    url: ${ssm:/e2echeck/base-url}/health\n"
+        "  - name: bad\n"
+        "    url: https://a.test/\n"
+        "    retries: 20\n",
+        encoding="utf-8",
+    )
+    result = _invoke("validate", str(config))
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"{config}:7:14: checks[1].retries: expected 10 or less; got 20",
+        f"{config}:4:10: secret reference ${{ssm:/e2echeck/base-url}}: "
+        "syntax checked, not read (validate --resolve reads it)",
+        f"{config}: invalid (1 error)",
+    ]
+    config.write_text(config.read_text().replace("retries: 20", "retries: 2"), encoding="utf-8")
+    assert _invoke("validate", str(config)).exit_code == 0
+    resolved = _invoke("validate", "--resolve", str(config))
+    assert resolved.exit_code == 0, resolved.output
+    assert "${ssm:/e2echeck/base-url}: read" in resolved.output
+    stored.client("ssm").put_parameter(
+        Name="/e2echeck/base-url", Value="not a url", Type="String", Overwrite=True
+    )
+    wrong = _invoke("validate", "--resolve", str(config))
+    assert wrong.exit_code == 2 and "checks[0].url: expected an absolute" in wrong.output
 
 
 def test_no_credentials_is_a_config_error(

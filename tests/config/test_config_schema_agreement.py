@@ -27,7 +27,7 @@ from e2echeck.config.json_assertions import JSON_OPERATORS, JSON_TYPES
 from e2echeck.config.models import Config
 from e2echeck.config.schema import json_schema
 from e2echeck.config.secret_refs import collecting
-from e2echeck.config.types import FLAG_WORDS
+from e2echeck.config.types import FLAG_WORDS, parse_duration
 
 REPO = Path(__file__).resolve().parents[2]
 VALIDATOR = jsonschema.Draft202012Validator(json_schema())
@@ -93,6 +93,8 @@ durations = st.one_of(
     ),
     st.just("${TIMEOUT}"),
 )
+# A timeout is longer than 0.
+positive_durations = durations.filter(lambda d: d == "${TIMEOUT}" or parse_duration(d) > 0)
 one_status = st.one_of(
     st.integers(100, 599),
     st.integers(100, 599).map(str),
@@ -216,7 +218,7 @@ def scenarios(draw: Draw) -> list[dict[str, Any]]:
 
 
 OVERRIDABLE: dict[str, st.SearchStrategy[Any]] = {
-    "timeout": durations,
+    "timeout": positive_durations,
     "retries": st.one_of(whole_numbers(0, 10), st.just("${RETRIES}")),
     "retry_delay": durations,
     "severity": st.one_of(
@@ -324,7 +326,9 @@ def configs(draw: Draw) -> dict[str, Any]:
                 "state": st.sampled_from(["state.json", "s3://bucket/key"]).map(
                     lambda p: {"path": p}
                 ),
-                "heartbeat": st.fixed_dictionaries({"url": urls}, optional={"timeout": durations}),
+                "heartbeat": st.fixed_dictionaries(
+                    {"url": urls}, optional={"timeout": positive_durations}
+                ),
             },
         )
     )

@@ -15,6 +15,7 @@ import yaml
 from tests.support import configs
 from tests.support.cli import CliResult, run_cli
 from tests.support.configs import QUICK_DEFAULTS, config_document
+from tests.support.junit import facts_of, xsd_errors
 from tests.support.servers import Reply, TestServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,7 +142,7 @@ def test_json_and_junit_files(mixed_config: str, tmp_path: Path) -> None:
     assert cases["good"].find("failure") is None
     failure = cases["status"].find("failure")
     assert failure is not None and failure.get("message") == "expected status 200, got 503"
-    props = {p.get("name"): p.get("value") for p in cases["refused"].iter("property")}
+    props = facts_of(cases["refused"].findtext("system-out"))
     assert props["dedup_key"] == "refused-key"
     assert props["alert_action"] == "trigger"
     assert "very-secret-token-1234" not in junit.read_text()
@@ -162,6 +163,7 @@ def test_junit_marks_unknown_and_skipped(
     assert result.exit_code == 1
     assert "UNKN  svc" in result.output
     assert "connectivity lost" in result.output
+    assert xsd_errors(junit.read_text()) == []
     cases = {c.get("name"): c for c in ET.fromstring(junit.read_text()).iter("testcase")}
     error = cases["svc"].find("error")
     assert error is not None and error.get("type") == "unknown"
@@ -181,6 +183,7 @@ def test_junit_marks_unknown_and_skipped(
     assert "not started before the run's deadline (300ms)" in result.output
     cases = {c.get("name"): c for c in ET.fromstring(junit.read_text()).iter("testcase")}
     assert cases["b"].find("skipped") is not None
+    assert xsd_errors(junit.read_text()) == []
     assert "cut by the run's deadline" in (cases["a"].find("failure").get("message") or "")  # type: ignore[union-attr]
 
 

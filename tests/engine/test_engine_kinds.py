@@ -25,6 +25,7 @@ from e2echeck.report.json_report import build_json
 from e2echeck.report.junit import render_junit
 from e2echeck.report.text import render_text
 from tests.support.configs import config_document, write_config
+from tests.support.junit import facts_of
 from tests.support.servers import TestServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,7 +228,7 @@ def test_the_reports_render_a_kind_they_do_not_know(make_config: Any) -> None:
 
     case = ET.fromstring(render_junit(run, redactor=redactor)).find(".//testcase")
     assert case is not None
-    names = [p.get("name") for p in case.findall("./properties/property")]
+    names = list(facts_of(case.findtext("system-out")))
     assert names[names.index("attempts") + 1] == "banner"
     failure = case.find("failure")
     assert failure is not None and "connect echo://127.0.0.1:7" in (failure.text or "")

@@ -32,6 +32,7 @@ import pytest
 
 from tests.support.cli import ROOT, CliResult, run_cli
 from tests.support.configs import config_document, write_config
+from tests.support.junit import xsd_errors
 from tests.support.pagerduty import FakePagerDuty
 from tests.support.servers import SLIDESHOW, Reply, Request, TestServer, json_reply, tls_context
 
@@ -275,6 +276,7 @@ def test_the_example_file(
     )
     assert_golden("example_runs.json", summary(runs, normaliser))
     for label, run in runs.items():
+        assert xsd_errors(run.junit) == [], label
         assert_golden(f"example_{label}.xml", normaliser.junit_text(run.junit))
 
 
@@ -424,4 +426,5 @@ def test_scenario_locations_maintenance_and_redaction(
     )
     assert_golden("locations_runs.json", summary(runs, normaliser))
     for label, run in runs.items():
+        assert xsd_errors(run.junit) == [], label
         assert_golden(f"locations_{label}.xml", normaliser.junit_text(run.junit))

@@ -131,7 +131,8 @@ def test_unwritable_metrics_path_is_an_error(
     tmp_path: Path, http_server: TestServer, fake_pd: FakePagerDuty
 ) -> None:
     config = _config(tmp_path, http_server, fake_pd.url)
-    target: Any = tmp_path / "no-such-dir" / "e2echeck.prom"
+    (tmp_path / "a-file").write_text("not a folder")
+    target: Any = tmp_path / "a-file" / "e2echeck.prom"  # a missing folder is created
     result = CliRunner().invoke(
         main, ["run", str(config), "--no-alert", "--metrics", str(target)], catch_exceptions=False
     )

@@ -13,6 +13,7 @@ import pytest
 from tests.support.cli import run_cli
 from tests.support.configs import config_document, write_config
 from tests.support.dns import DnsServer
+from tests.support.junit import facts_of, xsd_errors
 from tests.support.pagerduty import FakePagerDuty
 from tests.support.servers import tls_context, unused_port
 from tests.support.sockets import SocketServer, banner, read_line, starttls, tls_idle
@@ -60,10 +61,8 @@ def test_tcp_and_tls_checks_trigger_then_resolve(
     details = triggers["api-cert"]["payload"]["custom_details"]
     assert details["certificate"]["days_left"] == 4, details
     testcases = ET.parse(junit).getroot().iter("testcase")
-    properties = {
-        case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
-        for case in testcases
-    }
+    assert xsd_errors(junit.read_text(encoding="utf-8")) == []
+    properties = {case.get("name"): facts_of(case.findtext("system-out")) for case in testcases}
     assert properties["api-cert"]["cert_not_after"] == cert["certificate"]["not_after"]
 
     fake_pd.reset()
