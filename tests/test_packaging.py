@@ -115,7 +115,8 @@ def test_pins_from_a_constraints_file(tmp_path: Path) -> None:
         "# comment\n--index-url https://pypi.invalid/simple\n\n"
         + "\n".join(lines)
         + "\nhttpx2[http2]==2.0 ; python_version >= '3.11'  # via e2echeck\n"
-        "pagerduty==7.0\npython_jsonpath==2.0\ntzdata==2024.1\n    # via e2echeck\n"
+        "pagerduty==7.0\npython_jsonpath==2.0\ntzdata==2024.1\n"
+        "dnspython==2.9.0\n    # via e2echeck\n"
         "e2echeck @ file:///src/e2echeck\n"  # as `pip freeze` names it: its source is copied
     )
     pins = constraint_pins(constraints, RUNTIME)
@@ -127,6 +128,7 @@ def test_pins_from_a_constraints_file(tmp_path: Path) -> None:
         "pagerduty": "7.0",
         "python-jsonpath": "2.0",
         "tzdata": "2024.1",
+        "dnspython": "2.9.0",
     }
     assert str(constraints) in pins.source
 
@@ -134,7 +136,9 @@ def test_pins_from_a_constraints_file(tmp_path: Path) -> None:
 def test_a_constraints_file_must_pin_every_dependency(tmp_path: Path) -> None:
     constraints = tmp_path / "constraints.txt"
     constraints.write_text("click==8.1.7\n")
-    with pytest.raises(ConstraintsError, match=r"pins no version of httpx2, pagerduty, pydantic"):
+    with pytest.raises(
+        ConstraintsError, match=r"pins no version of dnspython, httpx2, pagerduty, pydantic"
+    ):
         constraint_pins(constraints, RUNTIME)
     constraints.write_text("click==8.1.7\npyyaml>=6\n")
     with pytest.raises(ConstraintsError, match=r"constraints.txt:2: expected a pin .*'pyyaml>=6'"):
