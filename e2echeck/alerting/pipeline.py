@@ -75,8 +75,8 @@ def send_alerts(
 
             events = [ChangeEvent(text, {"source": "e2echeck"}) for text in plan.changes]
             plan.warnings.extend(send_change_events(config, events, redactor)[1])
-        if strategy is not None and plan.stateful and not dry_run:
-            strategy.settle(plan, results)
+        if strategy is not None and not dry_run:
+            strategy.settle(plan, results)  # stateless too: see unrecorded.py
         report = build_report(
             plan.decisions,
             results,

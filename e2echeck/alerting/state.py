@@ -411,6 +411,7 @@ class S3StateStore:
             raise StateError(f"expected s3://bucket/key; got {location!r}")
         self.location, self.bucket, self.key = location, bucket, key
         self._client = client
+        self.written: str | None = None  # the ETag of this store's last write
 
     @property
     def client(self) -> Any:
@@ -441,7 +442,7 @@ class S3StateStore:
         except StateError:
             raise
         except Exception as exc:  # botocore's errors: credentials, region, network
-            if _s3_not_found(exc):
+            if s3_not_found(exc):
                 return State(), None
             raise StateError(f"cannot read: {type(exc).__name__}: {exc}") from None
         return State.decode(raw), etag
@@ -461,7 +462,7 @@ class S3StateStore:
 
     def _put(self, state: State, condition: dict[str, str]) -> None:
         try:
-            self.client.put_object(
+            answer = self.client.put_object(
                 Bucket=self.bucket,
                 Key=self.key,
                 Body=state.encode(),
@@ -474,6 +475,7 @@ class S3StateStore:
             if condition and _error_code(exc) in _CONFLICT_CODES:
                 raise _Conflict from None
             raise StateError(f"cannot write: {type(exc).__name__}: {exc}") from None
+        self.written = answer.get("ETag") if isinstance(answer, dict) else None
 
 
 class _Conflict(Exception):
@@ -481,6 +483,11 @@ class _Conflict(Exception):
 
 
 _CONFLICT_CODES = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
+
+
+def conflict_code(exc: Exception) -> bool:
+    """Whether a conditional write lost to another writer."""
+    return _error_code(exc) in _CONFLICT_CODES
 
 
 def _error_code(exc: Exception) -> str | None:
@@ -495,7 +502,7 @@ _CLIENT_LOCK = threading.Lock()
 STATE_REGION_ENV = "E2ECHECK_STATE_REGION"
 
 
-def _s3_not_found(exc: Exception) -> bool:
+def s3_not_found(exc: Exception) -> bool:
     response = getattr(exc, "response", None)
     code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
     return code in ("NoSuchKey", "404", "NotFound") or type(exc).__name__ == "NoSuchKey"

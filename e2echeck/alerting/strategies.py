@@ -8,7 +8,9 @@ location among several. The pipeline (pipeline.py) drives either the same way:
 
 `Single`: a local state file stays locked from reading to saving (overlapping
 runs take turns instead of the last one overwriting the other's state); on S3
-the write is conditional and keeps silences set meanwhile.
+the write is conditional and keeps silences set meanwhile. A run with something
+to deliver saves its decisions before delivering them, and again after (see
+unrecorded.py: a save failing after delivery must not lose a page's record).
 
 `Located` (a config with `locations`):
 1. In one conditional write of the shared state (`locking.transact`): record
@@ -22,6 +24,8 @@ the write is conditional and keeps silences set meanwhile.
 When the shared state cannot be read or written, the location decides alone,
 as a run without state does (a failure it sees pages; the dedup key merges the
 locations' triggers into one incident): a page too many beats a silent outage.
+What it delivered alone is listed in a marker beside the shared state, which
+the next run that can write it reconciles (unrecorded.py).
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ from e2echeck.alerting.locking import (
 from e2echeck.alerting.results import NOT_SENT_DRY_RUN, AlertReport
 from e2echeck.alerting.sinks.base import Pending
 from e2echeck.alerting.state import (
-    FileStateStore,
+    S3StateStore,
     State,
     StateError,
     StateStore,
@@ -64,6 +68,15 @@ from e2echeck.alerting.state import (
     open_store,
 )
 from e2echeck.alerting.transitions import observe
+from e2echeck.alerting.unrecorded import (
+    Marker,
+    clear_marker,
+    read_marker,
+    reconcile,
+    reconciled,
+    unsaved_warning,
+    write_marker,
+)
 from e2echeck.config.models import Config
 from e2echeck.engine.results import RunResult
 from e2echeck.maintenance import MaintenanceOptions, apply_maintenance
@@ -130,18 +143,23 @@ class Single:
         self.context, self.path = context, path
         self.warnings: list[str] = []
         self.degraded = False  # a corrupt local state is a warning: see docs/alerting.md
-        self.store: StateStore | None = None
+        self.opened: StateStore | None = None  # even when it could not be read
+        self.store: StateStore | None = None  # read: this run decides with it
+        self.failure: StateError | None = None
         self.state = State()
         self.etag: str | None = None
+        self.marker = Marker()
+        self.ahead = False  # the decisions were saved before delivery (unrecorded.py)
 
     def plan(self, held: contextlib.ExitStack) -> Plan | None:
         c = self.context
         try:
-            store = open_store(self.path)
+            store = self.opened = open_store(self.path)
             if not c.dry_run:
                 held.enter_context(locked(store))
             self.state, self.etag = load_tagged(store)
         except StateError as exc:
+            self.failure = exc
             self.warnings.append(
                 c.redactor.text(
                     f"state {self.path}: {exc}; running without state this run (every check "
@@ -151,60 +169,84 @@ class Single:
             return None
         self.store = store
         state = self.state
-        if state.unrecorded:
-            self.warnings.append(reconcile(state, self.path))
+        self.marker = marker_of(store, state, self.path, self.warnings, c.redactor)
+        if self.marker.found:
+            reconcile(state, self.marker)
+            self.warnings.append(reconciled(self.path))
         held_keys = apply_maintenance(c.config, c.run, state.silences, c.maintenance)
         state.silences = active_silences(state.silences, c.maintenance.instant())
         observations = observe(c.config, c.run, c.redactor)
         decisions, old, new = decide_stateful(
             c.config, observations, state, c.send_resolve, c.redactor, c.route, held_keys
         )
-        return Plan(decisions, old, new, self.warnings, stateful=True, changes=state.changes)
+        plan = Plan(decisions, old, new, self.warnings, stateful=True, changes=state.changes)
+        if plan.outgoing and not c.dry_run:
+            self.write_ahead(store)
+        return plan
+
+    def write_ahead(self, store: StateStore) -> None:
+        """Save the decisions before delivering them: a save failing after
+        delivery then leaves a state that holds them (unrecorded.py). Only a run
+        with something to deliver pays this second write."""
+        self.state.updated_at = now_iso()
+        try:
+            save_keeping_silences(store, self.state, self.etag)
+        except StateError:
+            return  # delivered all the same; the save after delivery tells
+        self.ahead = True
+        self.etag = store.written if isinstance(store, S3StateStore) else None
+        clear_marker(store, self.marker)  # the saved state holds the reconciliation
 
     def settle(self, plan: Plan, results: list[DeliveryResult]) -> None:
         c = self.context
-        assert self.store is not None
+        if self.store is None:
+            self.unread(plan, results)
+            return
         delivered = [r.item for r in results if r.delivered]
         record(self.state, delivered, c.config, plan.warnings, c.redactor)
         try:
             save_keeping_silences(self.store, self.state, self.etag)
         except StateError as exc:
             plan.state_failed = True
-            marked = isinstance(self.store, FileStateStore) and self.store.mark_unrecorded()
-            plan.warnings.append(c.redactor.text(unsaved_warning(self.path, exc, results, marked)))
+            how = "ahead" if self.ahead else None
+            if how is None and write_marker(self.store, self.marker, results):
+                how = "marked"
+            plan.warnings.append(c.redactor.text(unsaved_warning(self.path, exc, results, how)))
+            return
+        if not self.ahead:
+            clear_marker(self.store, self.marker)
+
+    def unread(self, plan: Plan, results: list[DeliveryResult]) -> None:
+        """The state could not be read: on S3 a marker makes the next run reconcile
+        what this stateless run triggered (a local file is left as it is: see
+        docs/alerting.md)."""
+        if not isinstance(self.opened, S3StateStore) or self.failure is None:
+            return
+        if not any(r.delivered for r in results):
+            return
+        how = "marked" if write_marker(self.opened, Marker(), results) else None
+        plan.warnings.append(
+            self.context.redactor.text(unsaved_warning(self.path, self.failure, results, how))
+        )
 
     def finish(self, report: AlertReport, plan: Plan, results: list[DeliveryResult]) -> None:
         return None
 
 
-def reconcile(state: State, path: str) -> str:
-    """The last run delivered events it could not record: an alert the state says
-    is resolved may be open, so it is treated as new (a pass sends its resolve, a
-    failure its trigger, thresholds counted as before)."""
-    for alert in state.alerts.values():
-        if alert.state == "resolved":
-            alert.state = None
-    return (
-        f"state {path}: the last run could not save it, so it may not record events it "
-        "delivered; every check that passes sends its resolve this run"
-    )
-
-
-def unsaved_warning(path: str, exc: Exception, results: list[DeliveryResult], marked: bool) -> str:
-    """Which events went out but are not in the state, and what the next run does."""
-    delivered = [
-        f"{r.transition.action} {r.transition.dedup_key} ({r.item.sink})"
-        for r in results
-        if r.delivered
-    ]
-    shown = ", ".join(delivered[:10]) + (", ..." if len(delivered) > 10 else "")
-    what = f"delivered but not recorded: {shown}" if delivered else "no event was delivered"
-    then = (
-        "the next run reconciles: every check that passes sends its resolve"
-        if marked
-        else "the next run cannot tell: resolve what this run triggered by hand"
-    )
-    return f"state {path}: {exc}; this run's alert state is not saved; {what}; {then}"
+def marker_of(
+    store: StateStore, state: State, path: str, warnings: list[str], redactor: Redactor
+) -> Marker:
+    """What an earlier run left to reconcile; none (with a warning) when unreadable."""
+    try:
+        return read_marker(store, state)
+    except StateError as exc:
+        warnings.append(
+            redactor.text(
+                f"state {path}: {exc}; events an earlier run delivered but could not record "
+                "are not reconciled this run"
+            )
+        )
+        return Marker()
 
 
 class Located:
@@ -221,7 +263,10 @@ class Located:
         self.conflicts = conflicts
         self.warnings: list[str] = []
         self.degraded = False
+        self.opened: StateStore | None = None  # even when it could not be read
         self.store: StateStore | None = None
+        self.failure: StateError | None = None
+        self.marker = Marker()
         self.run_id = uuid.uuid4().hex
         self.now = locations.clock()  # the module's: tests replace it
 
@@ -229,16 +274,19 @@ class Located:
         c = self.context
 
         def decide(state: State) -> Plan:
+            if self.marker.found:
+                reconcile(state, self.marker)
             return plan_run(c, state, self.location, self.now, self.run_id)
 
         try:
-            store = open_store(self.path)
+            store = self.opened = open_store(self.path)
+            self.marker = marker_of(store, State(), self.path, self.warnings, c.redactor)
             with gc_paused():
                 plan = (
                     decide(store.load()) if c.dry_run else transact(store, decide, self.conflicts)
                 )
         except StateError as exc:
-            self.degraded = True
+            self.degraded, self.failure = True, exc
             self.warnings.append(
                 c.redactor.text(
                     f"state {self.path}: {exc}; the shared state is unavailable, so location "
@@ -248,10 +296,18 @@ class Located:
             )
             return None
         self.store = store
+        plan.warnings[:0] = self.warnings
+        if self.marker.found:
+            plan.warnings.append(reconciled(self.path))
+            if not c.dry_run:
+                clear_marker(store, self.marker)  # the shared state holds the reconciliation
         return plan
 
     def settle(self, plan: Plan, results: list[DeliveryResult]) -> None:
-        if self.store is None or not plan.outgoing:
+        if self.store is None:
+            self.unshared(plan, results)
+            return
+        if not plan.outgoing:
             return
         delivered = {identity(r.item) for r in results if r.delivered}
         try:
@@ -263,11 +319,18 @@ class Located:
         except StateError as exc:
             plan.state_failed = True
             plan.warnings.append(
-                self.context.redactor.text(
-                    f"state {self.path}: {exc}; the shared state does not record the events "
-                    "sent this run: they may be sent again"
-                )
+                self.context.redactor.text(unsaved_warning(self.path, exc, results, "ahead"))
             )
+
+    def unshared(self, plan: Plan, results: list[DeliveryResult]) -> None:
+        """The shared state could not be read or written: a marker beside it makes
+        the next run that can reconcile what this location triggered alone."""
+        if self.opened is None or self.failure is None or not any(r.delivered for r in results):
+            return
+        how = "marked" if write_marker(self.opened, self.marker, results) else None
+        plan.warnings.append(
+            self.context.redactor.text(unsaved_warning(self.path, self.failure, results, how))
+        )
 
     def finish(self, report: AlertReport, plan: Plan, results: list[DeliveryResult]) -> None:
         report.location = self.location

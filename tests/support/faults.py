@@ -1,6 +1,8 @@
 """A fault proxy in front of a local server (moto's): it forwards every request,
 or answers 500, or resets the connection, as the test sets `mode`; `after`
-forwards that many requests first, so a fault can start mid-run."""
+forwards that many requests first, so a fault can start mid-run. `method` and
+`path` (the request's path ends with it, query left out) narrow the fault to
+the requests that match; the others are always forwarded and not counted."""
 
 from __future__ import annotations
 
@@ -34,17 +36,28 @@ class FaultProxy(LocalServer):
         self.after = 0  # requests forwarded before the fault starts
         self.seen = 0
         self.faults = 0
+        self.method: str | None = None
+        self.path: str | None = None
         self._lock = threading.Lock()
 
-    def fail(self, mode: Mode, after: int = 0) -> None:
+    def fail(
+        self, mode: Mode, after: int = 0, method: str | None = None, path: str | None = None
+    ) -> None:
         with self._lock:
             self.mode, self.after, self.seen, self.faults = mode, after, 0, 0
+            self.method, self.path = method, path
+
+    def _matches(self, handler: Any) -> bool:
+        if self.method is not None and handler.command != self.method:
+            return False
+        return self.path is None or urlsplit(handler.path).path.endswith(self.path)
 
     def _handle(self, handler: Any) -> None:
         body = handler.read_body()
         with self._lock:
-            self.seen += 1
-            faulty = self.mode != "pass" and self.seen > self.after
+            matching = self._matches(handler)
+            self.seen += matching
+            faulty = self.mode != "pass" and matching and self.seen > self.after
             if faulty:
                 self.faults += 1
         if faulty and self.mode == "reset":
