@@ -179,3 +179,45 @@ def test_list_and_completion_read_every_file(tmp_path: Path, http_server: TestSe
         },
     )
     assert completed.stdout.split() == ["plain,ls-api", "plain,ls-site"]
+
+
+def test_a_file_removed_from_the_directory_resolves_its_open_alerts(
+    tmp_path: Path, http_server: TestServer, fake_pd: FakePagerDuty
+) -> None:
+    suite = tmp_path / "suite"
+    _write(
+        suite / "a.yaml",
+        _pagerduty(fake_pd)
+        + f"state: {{path: {tmp_path / 'state.json'}}}\n"
+        + _checks(http_server, **{"gone-core": "/status/200"}),
+    )
+    removed = _write(suite / "b.yaml", _checks(http_server, **{"gone-shop": "/status/500"}))
+    assert run_cli("run", str(suite), env={"PD_KEY": ROUTING_KEY}).exit_code == 1
+    assert _events(fake_pd, "gone-shop") == {"gone-shop": "trigger"}
+    removed.unlink()
+    fake_pd.reset()
+    result = run_cli("run", str(suite), env={"PD_KEY": ROUTING_KEY})
+    assert result.exit_code == 0, result.output
+    (resolve,) = [e for e in fake_pd.events if e["dedup_key"] == "gone-shop"]
+    assert resolve["event_action"] == "resolve"
+
+
+def test_the_library_reads_a_suite_with_each_files_ca_file_where_it_was_written(
+    tmp_path: Path,
+) -> None:
+    from e2echeck.config.suites import load_suite
+
+    _write(
+        tmp_path / "one" / "a.yaml",
+        "defaults: {ca_file: ca.pem}\nchecks:\n  - name: lib-a\n    url: https://a.test/\n",
+    )
+    _write(
+        tmp_path / "two" / "b.yaml",
+        "checks:\n  - name: lib-b\n    url: https://b.test/\n    ca_file: own.pem\n",
+    )
+    config = load_suite([tmp_path / "one", tmp_path / "two"], env_for=lambda path: {})
+    settings = {c.name: config.settings_for(c).ca_file for c in config.checks}
+    assert settings == {
+        "lib-a": str(tmp_path / "one" / "ca.pem"),
+        "lib-b": str(tmp_path / "two" / "own.pem"),
+    }

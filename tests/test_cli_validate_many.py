@@ -43,8 +43,7 @@ def test_names_are_unique_across_a_directorys_files_at_the_later_files_position(
     assert (problem["file"], problem["line"], problem["column"]) == (str(second), 5, 11)
     assert problem["path"] == "checks[1].name"
     assert problem["message"] == (
-        f"duplicate check name 'api' (also in {first}); names are unique across the files "
-        "of a run"
+        f"duplicate check name 'api' (also in {first}); names are unique across the files of a run"
     )
     text = run_cli("validate", str(tmp_path / "suite"))
     assert f"{second}:5:11: checks[1].name: duplicate check name 'api'" in text.stdout
