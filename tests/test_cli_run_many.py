@@ -221,3 +221,24 @@ def test_the_library_reads_a_suite_with_each_files_ca_file_where_it_was_written(
         "lib-a": str(tmp_path / "one" / "ca.pem"),
         "lib-b": str(tmp_path / "two" / "own.pem"),
     }
+
+
+def test_silence_takes_the_directory_and_the_run_honours_it(
+    tmp_path: Path, http_server: TestServer, fake_pd: FakePagerDuty
+) -> None:
+    suite = tmp_path / "suite"
+    _write(
+        suite / "a.yaml",
+        _pagerduty(fake_pd)
+        + f"state: {{path: {tmp_path / 'state.json'}}}\n"
+        + _checks(http_server, **{"sil-core": "/status/200"}),
+    )
+    _write(suite / "b.yaml", _checks(http_server, **{"sil-shop": "/status/500"}))
+    # The pattern names a check of the second file: the whole suite is read.
+    silenced = run_cli("silence", "sil-shop", "--for", "1h", "--config", str(suite), now=NOW)
+    assert silenced.exit_code == 0, silenced.output
+    result = run_cli("run", str(suite), "--format", "json", env={"PD_KEY": ROUTING_KEY}, now=NOW)
+    assert result.exit_code == 0, result.output
+    outcomes = {c["name"]: c["outcome"] for c in json.loads(result.stdout)["checks"]}
+    assert outcomes == {"sil-core": "ok", "sil-shop": "maintenance"}
+    assert _events(fake_pd, "sil-shop") == {}
