@@ -323,9 +323,12 @@ class Located:
             )
 
     def unshared(self, plan: Plan, results: list[DeliveryResult]) -> None:
-        """The shared state could not be read or written: a marker beside it makes
-        the next run that can reconcile what this location triggered alone."""
-        if self.opened is None or self.failure is None or not any(r.delivered for r in results):
+        """The shared state on S3 could not be read or written: a marker beside it
+        makes the next run that can reconcile what this location triggered alone
+        (a shared local file, unreadable, is left as it is for you to inspect)."""
+        if not isinstance(self.opened, S3StateStore) or self.failure is None:
+            return
+        if not any(r.delivered for r in results):
             return
         how = "marked" if write_marker(self.opened, self.marker, results) else None
         plan.warnings.append(
