@@ -1,6 +1,8 @@
 """A fault proxy in front of a local server (moto's): it forwards every request,
 or answers 500, or resets the connection, as the test sets `mode`; `after`
-forwards that many requests first, so a fault can start mid-run."""
+forwards that many requests first, so a fault can start mid-run. Every answer
+carries the proxy's own `Date`, or `date()` when the test sets it (S3's clock
+as the test wants it: moved with the test's time, or unreadable)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,16 @@ import http.client
 import socket
 import struct
 import threading
+from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from tests.support.http import LocalServer, QuietHandler
 
 Mode = Literal["pass", "error", "reset"]
-_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "host", "content-length"})
+_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "host", "content-length", "date"}
+)
 
 
 class FaultProxy(LocalServer):
@@ -28,12 +33,16 @@ class FaultProxy(LocalServer):
 
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _any
 
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                return proxy.date() if proxy.date else super().date_time_string(timestamp)
+
         super().__init__(Handler)
         self.host, self.upstream_port = parts.hostname or "127.0.0.1", parts.port or 80
         self.mode: Mode = "pass"
         self.after = 0  # requests forwarded before the fault starts
         self.seen = 0
         self.faults = 0
+        self.date: Callable[[], str] | None = None
         self._lock = threading.Lock()
 
     def fail(self, mode: Mode, after: int = 0) -> None:
