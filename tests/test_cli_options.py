@@ -10,7 +10,7 @@ from e2echeck.cli.run import RunArgs
 
 def test_run_parameters_are_the_runargs_fields() -> None:
     run = main.commands["run"]
-    assert [p.name for p in run.params] == ["config", *(f.name for f in fields(RunArgs))]
+    assert [p.name for p in run.params] == ["configs", *(f.name for f in fields(RunArgs))]
 
 
 def test_parsed_options_rebuild_runargs() -> None:
@@ -18,7 +18,7 @@ def test_parsed_options_rebuild_runargs() -> None:
     argv = ["checks.yaml", "--only", "a*", "--only", "b", "--tag", "web", "-vv", "--no-alert"]
     argv += ["--format", "json", "--concurrency", "7", "--deadline", "4m", "--state", "s.json"]
     params = dict(run.make_context("run", argv).params)
-    assert params.pop("config") == "checks.yaml"
+    assert params.pop("configs") == ("checks.yaml",)
     args = RunArgs(**params)
     assert args == RunArgs(
         only=("a*", "b"),
@@ -35,6 +35,6 @@ def test_parsed_options_rebuild_runargs() -> None:
 
 def test_defaults_match_the_dataclass() -> None:
     params = dict(main.commands["run"].make_context("run", []).params)
-    params.pop("config")
+    params.pop("configs")
     assert RunArgs(**params) == RunArgs()
     assert RunArgs(quiet=True, verbose=2).verbosity == -1

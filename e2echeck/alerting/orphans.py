@@ -24,8 +24,7 @@ SECTION = "checks_file"  # the state's top-level key naming the file it belongs 
 
 def checks_file(config: Config) -> str:
     """How a state names the file: its absolute path (a URL as it is)."""
-    source = config.source
-    return source if "://" in source or source.startswith("<") else os.path.abspath(source)
+    return config.identity
 
 
 def owner(state: State) -> str | None:
@@ -57,7 +56,7 @@ def orphans(config: Config, state: State, known: Collection[str]) -> list[tuple[
 def removed_resolve(config: Config, key: str, check: str, redactor: Redactor) -> Transition:
     """The resolve of a removed check's alert, saying why."""
     resolve = resolve_transition(key, check, redactor)
-    name = os.path.basename(config.source) or config.source
+    name = " + ".join(os.path.basename(s) or s for s in config.source.split(" + "))
     resolve.summary = redactor.text(f"{check} resolved: check removed from {name}")
     resolve.details = {"reason": redactor.text(f"check removed from {name}")}
     return resolve

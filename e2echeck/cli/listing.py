@@ -16,17 +16,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from pathlib import Path
-
     from e2echeck.config.models import Check, Config
     from e2echeck.silences import Silence
 
 
 def list_checks(
-    config_path: Path,
+    config: Config,
     *,
-    env: Mapping[str, str],
     only: tuple[str, ...],
     tags: tuple[str, ...],
     state_path: str | None,
@@ -34,13 +30,11 @@ def list_checks(
     now: datetime | None,
 ) -> int:
     """Print the checks a run would run (text or JSON); exit code 0."""
-    from e2echeck.config import load_config
     from e2echeck.maintenance import maintenance_for
     from e2echeck.runner import select_checks
 
     moment = now if now is not None else datetime.now(UTC)
     moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    config = load_config(config_path, env=env)
     checks = select_checks(config, only, tags)
     silences = _silences(config, state_path)
     controls = [c.name for c in checks if c.is_control]

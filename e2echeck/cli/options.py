@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from e2echeck.config import LoadResult
+    from e2echeck.config import Config
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,6 +46,8 @@ def click_options(cls: type[Any]) -> Callable[[F], F]:
 
 
 config_argument = click.argument("config", required=False, type=click.Path())
+#: Several files or directories: one suite, one run (see e2echeck/config/suites.py).
+configs_argument = click.argument("configs", nargs=-1, type=click.Path(), metavar="[CONFIG|DIR]...")
 
 ENV_FILE_HELP = (
     "Read ${VAR}s from this file too (NAME=value lines; repeatable, a later file wins). "
@@ -73,6 +75,19 @@ def config_path(value: str | None) -> Path:
     return default_config_path()
 
 
+def config_paths(values: tuple[str, ...]) -> list[Path]:
+    """CONFIG|DIR... as given, else the default file."""
+    return [Path(v) for v in values] or [config_path(None)]
+
+
+def load_suite(paths: list[Path], env_files: tuple[str, ...]) -> Config:
+    """The one config of the files and directories in `paths`, each file reading
+    its own .env and the --env-file files."""
+    from e2echeck.config.suites import load_suite as load
+
+    return load(paths, env_for=lambda path: config_environment(path, env_files))
+
+
 def clock() -> datetime | None:
     """The instant maintenance is judged at: None (the real clock), unless a caller
     of the library (a test through CliRunner) passes obj={"now": datetime}."""
@@ -84,8 +99,8 @@ def clock() -> datetime | None:
 def complete_check_names(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[click.shell_completion.CompletionItem]:
-    """Shell completion of --only: the names of the checks in CONFIG (or the default
-    file), read as plain YAML. Completion never fails: a missing or broken file
+    """Shell completion of --only: the names of the checks in CONFIG|DIR... (or the
+    default file), read as plain YAML. Completion never fails: a missing or broken file
     completes nothing."""
     return _complete(ctx, incomplete, lambda check: [check.get("name")])
 
@@ -106,74 +121,19 @@ def _complete(
     try:
         import yaml
 
-        path = config_path(ctx.params.get("config"))
-        if path.stat().st_size > 8 * 1024 * 1024:
-            return []
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for check in document.get("checks") or []:
-            if isinstance(check, dict) and check.get("enabled", True) is not False:
-                found.extend(str(v) for v in values(check) if isinstance(v, str | int))
+        from e2echeck.config.suites import expand_paths
+
+        # Completing an option, click leaves CONFIG|DIR... unparsed, in ctx.args.
+        given = ctx.params.get("configs") or tuple(ctx.args)
+        if ctx.params.get("config"):
+            given = (ctx.params["config"],)
+        for path in expand_paths(config_paths(tuple(given))):
+            if path.stat().st_size > 8 * 1024 * 1024:
+                continue
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            for check in document.get("checks") or []:
+                if isinstance(check, dict) and check.get("enabled", True) is not False:
+                    found.extend(str(v) for v in values(check) if isinstance(v, str | int))
     except Exception:  # completion must never print a traceback into the shell
         return []
     return [CompletionItem(v) for v in dict.fromkeys(found) if v.startswith(incomplete)]
-
-
-CONFIG_SUFFIXES = (".yaml", ".yml")
-
-
-def expand_config_paths(paths: list[Path]) -> list[list[Path]]:
-    """The suites named on the command line: a file is a suite of its own, and a
-    directory one suite of the .yaml and .yml files under it, sorted (hidden
-    folders and files skipped); a directory holding none is a usage error."""
-    from e2echeck.errors import UsageError
-
-    expanded: list[list[Path]] = []
-    for path in paths:
-        if not path.is_dir():
-            expanded.append([path])
-            continue
-        found = sorted(
-            p
-            for p in path.rglob("*")
-            if p.suffix in CONFIG_SUFFIXES
-            and p.is_file()
-            and not any(part.startswith(".") for part in p.relative_to(path).parts)
-        )
-        if not found:
-            raise UsageError(f"{path}: no .yaml or .yml file in this directory")
-        expanded.append(found)
-    return expanded
-
-
-def unique_names_across(results: list[LoadResult]) -> list[LoadResult]:
-    """Check names are unique across the files of one suite (a directory: one
-    run's checks, where --only, the dedup keys and the reports name checks
-    alone). A name already used by an earlier file is an error at the later
-    file's name."""
-    from dataclasses import replace
-
-    from e2echeck.config import Problem
-
-    first: dict[str, str] = {}
-    checked: list[LoadResult] = []
-    for result in results:
-        duplicates = [
-            Problem(
-                result.source,
-                *result.name_positions.get(name, (1, 1)),
-                f"checks[{index}].name",
-                f"duplicate check name {name!r} (also in {first[name]}); "
-                "names are unique across the files",
-            )
-            for index, name in enumerate(
-                c.name for c in (result.config.checks if result.config else [])
-            )
-            if name in first and first[name] != result.source
-        ]
-        for check in result.config.checks if result.config else []:
-            first.setdefault(check.name, result.source)
-        if duplicates:
-            problems = sorted([*result.problems, *duplicates], key=lambda p: (p.line, p.column))
-            result = replace(result, config=None, problems=problems)
-        checked.append(result)
-    return checked

@@ -22,9 +22,9 @@ from e2echeck.cli.options import (
     clock,
     complete_check_names,
     complete_tags,
-    config_argument,
-    config_environment,
-    config_path,
+    config_paths,
+    configs_argument,
+    load_suite,
     option,
 )
 from e2echeck.defaults import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
@@ -150,21 +150,21 @@ class RunArgs:
 
 
 @click.command(cls=Command)
-@config_argument
+@configs_argument
 @click_options(RunArgs)
-def run(config: str | None, **options: Any) -> int:
-    """Run every check of CONFIG once and page (or un-page) PagerDuty.
+def run(configs: tuple[str, ...], **options: Any) -> int:
+    """Run every check of CONFIG once and page (or un-page) PagerDuty. Several
+    files, or a directory of them, run as one suite.
 
     Exit 0: all passed (failures in maintenance included); 1: a check failed;
     2: usage or config error; 3: an event could not be delivered."""
-    return run_command(config_path(config), RunArgs(**options), now=clock())
+    return run_command(config_paths(configs), RunArgs(**options), now=clock())
 
 
-def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None) -> int:
+def run_command(paths: list[Path], args: RunArgs, *, now: datetime | None = None) -> int:
     """`e2echeck run`: load, run, report. Returns the exit code of the run; raises
     an E2ECheckError for a usage or config error. `now`: the instant maintenance
     windows and silences are judged at (default: the real clock)."""
-    from e2echeck.config import load_config
     from e2echeck.config.secret_refs import resolving
     from e2echeck.report.text import Progress
     from e2echeck.runner import RunOptions, prepare
@@ -173,8 +173,7 @@ def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None
         from e2echeck.cli.listing import list_checks
 
         return list_checks(
-            config_path,
-            env=config_environment(config_path, args.env_files),
+            load_suite(paths, args.env_files),
             only=args.only,
             tags=args.tags,
             state_path=args.state_path,
@@ -189,9 +188,8 @@ def run_command(config_path: Path, args: RunArgs, *, now: datetime | None = None
             require_prometheus()
         except MetricsUnavailable as exc:
             raise UsageError(f"--metrics: {exc}") from exc
-    env = config_environment(config_path, args.env_files)
     with resolving():
-        config = load_config(config_path, env=env)
+        config = load_suite(paths, args.env_files)
     options = RunOptions(
         only=args.only,
         tags=args.tags,

@@ -50,8 +50,9 @@ class SilenceArgs:
 @click.option(
     "--config",
     "config_file",
-    type=click.Path(dir_okay=False),
-    help="The config (default $E2ECHECK_CONFIG, then ./checks.yaml), for state.path.",
+    type=click.Path(),
+    help="The config (default $E2ECHECK_CONFIG, then ./checks.yaml), for state.path; "
+    "a directory: its files as one run.",
 )
 @click.option(
     "--state",
@@ -215,12 +216,13 @@ def _config(args: SilenceArgs) -> Config | None:
     neither."""
     from e2echeck.config import check_config, default_config_path
     from e2echeck.config.secret_refs import collecting
+    from e2echeck.config.suites import combine, expand_paths, suite_name
 
     path = args.config_path or default_config_path()
     if not args.config_given and not path.exists():
         return None
     with collecting():
-        result = check_config(path)
+        result = combine([check_config(f) for f in expand_paths([path])], suite_name([path]))
     if result.config is None or result.errors:
         for problem in result.errors:
             click.echo(str(problem), err=True)

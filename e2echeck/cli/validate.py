@@ -14,13 +14,7 @@ import click
 
 from e2echeck import exit_codes
 from e2echeck.cli.boundary import Command
-from e2echeck.cli.options import (
-    ENV_FILE_HELP,
-    config_environment,
-    config_path,
-    expand_config_paths,
-    unique_names_across,
-)
+from e2echeck.cli.options import ENV_FILE_HELP, config_environment, config_paths
 
 if TYPE_CHECKING:
     from e2echeck.config import LoadResult
@@ -48,6 +42,12 @@ if TYPE_CHECKING:
     "their syntax is checked; AWS is never called).",
 )
 @click.option(
+    "--each",
+    is_flag=True,
+    help="Validate each file on its own, as a separate run (the pre-commit hook does: "
+    "a staging and a production file may share check names).",
+)
+@click.option(
     "--env-file",
     "env_files",
     multiple=True,
@@ -60,21 +60,22 @@ def validate(
     output_format: str,
     strict_env: bool,
     resolve: bool,
+    each: bool,
     env_files: tuple[str, ...],
 ) -> int:
     """Check CONFIG files (default $E2ECHECK_CONFIG, then ./checks.yaml) without
-    running anything. Exit 0 when valid, 2 when not."""
+    running anything: several files, or a directory, as the one run that `run`
+    would make of them. Exit 0 when valid, 2 when not."""
     from e2echeck.config.secret_refs import collecting, resolving
+    from e2echeck.config.suites import check_suite, expand_paths
 
-    suites = expand_config_paths([Path(c) for c in configs]) or [[config_path(None)]]
     results, references = [], []
-    for suite in suites:
-        found = []
-        for path in suite:
-            with resolving() if resolve else collecting() as session:
-                found.append(_check_one(path, strict_env, config_environment(path, env_files)))
-            references.append(_reference_lines(path, session.references, resolve))
-        results.extend(unique_names_across(found))
+    for path in expand_paths(config_paths(configs)):
+        with resolving() if resolve else collecting() as session:
+            results.append(_check_one(path, strict_env, config_environment(path, env_files)))
+        references.append(_reference_lines(path, session.references, resolve))
+    if not each:
+        results = check_suite(results)
     if output_format == "json":
         files = [
             {**_validate_json(r), "secret_references": refs}

@@ -8,7 +8,7 @@ cross-field rules (rules); every problem is placed at file:line:column.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from e2echeck._gc import gc_paused
 from e2echeck.config.interpolation import Interpolator
 from e2echeck.config.locations import location_problems
 from e2echeck.config.models import Config
-from e2echeck.config.problems import ConfigError, Problem, ReadError, format_path
+from e2echeck.config.problems import ConfigError, Loc, Problem, ReadError, format_path
 from e2echeck.config.pydantic_errors import problems_from_validation_error
 from e2echeck.config.redact import identity_problems, mask_problems
 from e2echeck.config.rules import cross_field_problems
@@ -60,8 +60,12 @@ class LoadResult:
     source: str
     config: Config | None
     problems: list[Problem] = field(default_factory=list)
-    # Where each check's name is written (line, column), for rules across files.
-    name_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Where a value is written (line, column), for the rules across the files of a
+    # suite; at_key=True: where its key is written.
+    locate: Callable[..., tuple[int, int]] | None = field(default=None, repr=False)
+
+    def position(self, loc: Loc, *, at_key: bool = False) -> tuple[int, int]:
+        return (1, 1) if self.locate is None else self.locate(loc, at_key=at_key)
 
     @property
     def errors(self) -> list[Problem]:
@@ -216,11 +220,7 @@ def _check_config_text(
         return LoadResult(source, None, _sorted(problems))
     config._source = source
     config._unset_routing_keys = tuple(reader.unset_routing_keys)
-    positions = {
-        check.name: reader.position(("checks", index, "name"))
-        for index, check in enumerate(config.checks)
-    }
-    return LoadResult(source, config, _sorted(problems), positions)
+    return LoadResult(source, config, _sorted(problems), reader.position)
 
 
 def _check_version(document: dict[str, object], reader: PositionedReader) -> Problem | None:

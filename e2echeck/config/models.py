@@ -357,6 +357,7 @@ class Config(ConfigModel):
     )
 
     _source: str = PrivateAttr(default="<memory>")
+    _identity: str | None = PrivateAttr(default=None)  # a suite of several files
     _secrets: frozenset[str] = PrivateAttr(default=frozenset())
     _env_values: dict[str, frozenset[str]] = PrivateAttr(default_factory=dict)
     _all_secrets: frozenset[str] | None = PrivateAttr(default=None)
@@ -369,8 +370,17 @@ class Config(ConfigModel):
 
     @property
     def source(self) -> str:
-        """The file this config was read from."""
+        """The file this config was read from (a suite: its files joined by ' + ')."""
         return self._source
+
+    @property
+    def identity(self) -> str:
+        """What the state records as the file it belongs to: the file's absolute
+        path (a URL or an in-memory name as it is; a suite: its absolute paths)."""
+        if self._identity is not None:
+            return self._identity
+        source = self._source
+        return source if "://" in source or source.startswith("<") else os.path.abspath(source)
 
     @property
     def name_rule(self) -> NameRule:
