@@ -147,6 +147,11 @@ def handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
             **summary["summary"],
             "alerts": redactor.data(_alert_line(outcome)),
             "heartbeat_warning": redactor.text(outcome.heartbeat_warning or "") or None,
+            **(
+                {"warnings": [redactor.text(w) for w in report.warnings]}
+                if report and report.warnings
+                else {}
+            ),
         }
     )
     if outcome.exit_code == exit_codes.UNDELIVERED:

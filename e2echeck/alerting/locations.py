@@ -8,7 +8,8 @@ The observations live in the shared state document under the top-level key
       "first_at": "2026-11-27T10:00:00+00:00",      # first report of any location
       "seen": {
         "eu-west-1": {
-          "at": "2026-11-27T10:05:00+00:00",         # its last run
+          "at": "2026-11-27T10:05:00+00:00",         # its last run (S3's time, on S3)
+          "clock_offset_s": 3600,                    # its own clock minus S3's, if known
           "checks": {"api-health": {"outcome": "failed", "at": "...",
                                      "reason": "expected status 200, got 503"}}}},
       "sending": [{"dedup_key": "api-health", "created_at": "...", "run": "<id>",
@@ -79,6 +80,8 @@ class Seen:
     at: str
     checks: dict[str, dict[str, str]] = field(default_factory=dict)
     seq: int | None = None  # the document's write count when it was written
+    # Its own clock minus S3's at that run, in seconds (None: it had no shared clock).
+    offset: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A check observed in the location's last run leaves out its `at` and
@@ -87,6 +90,8 @@ class Seen:
         found: dict[str, Any] = {"at": at}
         if self.seq is not None:
             found["seq"] = self.seq
+        if self.offset is not None:
+            found["clock_offset_s"] = round(self.offset)
         found["checks"] = {
             name: entry
             if entry["at"] != at
@@ -136,6 +141,7 @@ class LocationsDoc:
                     and _parse(v.get("at", at))
                 },
                 seq,
+                _seconds(entry.get("clock_offset_s")),
             )
         sending = raw.get("sending")
         doc.sending = [
@@ -459,6 +465,13 @@ def _count(value: Any) -> int | None:
     if isinstance(value, str) and value.isdigit() and len(value) < 19:
         return int(value)
     return None
+
+
+def _seconds(value: Any) -> float | None:
+    """A number of seconds read leniently: None unless a finite int or float."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if abs(value) < 1e12 else None
 
 
 def _age(value: str, now: datetime) -> float:

@@ -47,6 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from e2echeck.alerting.clocks import SharedClock, clock_of
 from e2echeck.alerting.sinks.base import Pending
 from e2echeck.alerting.transitions import Signal, Transition
 from e2echeck.config.flapping import MAX_HISTORY
@@ -412,6 +413,7 @@ class S3StateStore:
         self.location, self.bucket, self.key = location, bucket, key
         self._client = client
         self.written: str | None = None  # the ETag of this store's last write
+        self.shared_clock: SharedClock | None = None  # S3's, from the last read's answer
 
     @property
     def client(self) -> Any:
@@ -435,13 +437,16 @@ class S3StateStore:
 
     def load_tagged(self) -> tuple[State, str | None]:
         """The state and its ETag (None: no object yet), for a conditional save."""
+        self.shared_clock = None
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self.key)
+            self.shared_clock = clock_of(answer)
             raw = answer["Body"].read()
             etag: str = answer["ETag"]
         except StateError:
             raise
         except Exception as exc:  # botocore's errors: credentials, region, network
+            self.shared_clock = clock_of(getattr(exc, "response", None))
             if s3_not_found(exc):
                 return State(), None
             raise StateError(f"cannot read: {type(exc).__name__}: {exc}") from None

@@ -38,7 +38,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from e2echeck._gc import gc_paused
 from e2echeck.alerting import locations
-from e2echeck.alerting.clocks import SKEW_TOLERANCE, Freshness, age_of, skew_warnings
+from e2echeck.alerting.clocks import (
+    SKEW_TOLERANCE,
+    Freshness,
+    age_of,
+    offset_warnings,
+    skew_warnings,
+)
 from e2echeck.alerting.decisions import Decision, Routes, decide_stateful, record
 from e2echeck.alerting.locations import (
     WATCH_PREFIX,
@@ -276,10 +282,12 @@ class Located:
         def decide(state: State) -> Plan:
             if self.marker.found:
                 reconcile(state, self.marker)
-            return plan_run(c, state, self.location, self.now, self.run_id)
+            now, offset = shared_time(opened, self.now)
+            return plan_run(c, state, self.location, now, self.run_id, offset)
 
+        store: StateStore | None = None
         try:
-            store = self.opened = open_store(self.path)
+            store = opened = self.opened = open_store(self.path)
             self.marker = marker_of(store, State(), self.path, self.warnings, c.redactor)
             with gc_paused():
                 plan = (
@@ -294,6 +302,10 @@ class Located:
                     "its trigger and no alert is resolved (another location may hold it open)"
                 )
             )
+            offset = shared_time(store, self.now)[1] if store is not None else None
+            if offset is not None:  # S3 refuses requests signed 15 minutes off its time
+                skewed = offset_warnings({self.location: offset}, refused=True)
+                self.warnings.extend(c.redactor.text(w) for w in skewed)
             return None
         self.store = store
         plan.warnings[:0] = self.warnings
@@ -353,17 +365,40 @@ class Located:
             report.silent[decision.observation.name] = f"{decision.action}, {status}"
 
 
-def plan_run(context: Context, state: State, location: str, now: datetime, run_id: str) -> Plan:
+def shared_time(store: StateStore, own: datetime) -> tuple[datetime, float | None]:
+    """The run's now: S3's time when the last read of the shared state gave it
+    (clocks.SharedClock), with this location's clock minus it; else this
+    location's own clock, and None (ages are then judged by the write count)."""
+    shared = store.shared_clock if isinstance(store, S3StateStore) else None
+    if shared is None:
+        return own, None
+    now = shared.now()
+    return now, (locations.clock() - now).total_seconds()
+
+
+def plan_run(
+    context: Context,
+    state: State,
+    location: str,
+    now: datetime,
+    run_id: str,
+    offset: float | None = None,
+) -> Plan:
     """Record this run's observations in `state` and decide every alert from
     all locations' (no I/O: `transact` may run it again on a newer state).
+    `offset` is this location's clock minus the shared one `now` comes from
+    (None: `now` is this location's own clock).
 
     Maintenance windows and the shared silences apply as without locations: a
     check in maintenance here is held (every location reads the same windows
-    and silences), its observation still recorded as what it was."""
+    and silences, by the shared clock when there is one), its observation still
+    recorded as what it was."""
     config, run, redactor = context.config, context.run, context.redactor
     settings = config.locations
     assert settings is not None
     maintenance = context.maintenance
+    if offset is not None and maintenance.now is None:
+        maintenance = replace(maintenance, now=now)
     in_maintenance = apply_maintenance(config, run, state.silences, maintenance)
     state.silences = active_silences(state.silences, maintenance.instant())
     observations = observe(config, run, redactor)
@@ -372,6 +407,7 @@ def plan_run(context: Context, state: State, location: str, now: datetime, run_i
     doc = LocationsDoc.from_state(state)
     fresh = freshness(doc, location, now, settings.max_age, len(settings.expected))
     doc.record(location, own, stamp, config)
+    doc.seen[location].offset = offset
     open_keys = frozenset(k for k, alert in state.alerts.items() if alert.state == "open")
     found, views = located_observations(
         config, observations, doc, location, now, redactor, open_keys, in_maintenance, fresh
@@ -392,7 +428,14 @@ def plan_run(context: Context, state: State, location: str, now: datetime, run_i
     silent = [d for d in decisions if d.observation.name.startswith(WATCH_PREFIX)]
     plan = Plan(shown, old, new, stateful=True, views=views, silent=silent, changes=state.changes)
     reports = {n: (r.at, r.seq) for n, r in doc.seen.items() if n != location}
-    plan.warnings.extend(redactor.text(w) for w in skew_warnings(location, reports, fresh))
+    skewed = skew_warnings(location, reports, fresh, shared=offset is not None)
+    plan.warnings.extend(redactor.text(w) for w in skewed)
+    offsets = {
+        n: r.offset
+        for n, r in doc.seen.items()
+        if r.offset is not None and (n == location or fresh.fresh(r.at, r.seq))
+    }
+    plan.warnings.extend(redactor.text(w) for w in offset_warnings(offsets))
     record(state, [], config, plan.warnings, redactor, also_known=known_keys(settings))
     doc.claim(plan.outgoing, run_id, location, stamp)
     doc.store(state)

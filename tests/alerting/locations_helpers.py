@@ -8,14 +8,17 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from e2echeck.alerting import locations
+from tests.support.aws import MotoServer
 from tests.support.cli import CliResult, run_cli
 from tests.support.configs import QUICK_DEFAULTS, config_document, write_config
+from tests.support.faults import FaultProxy
 from tests.support.pagerduty import FakePagerDuty
 from tests.support.servers import TestServer
 
@@ -43,6 +46,22 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     fake = Clock()
     monkeypatch.setattr(locations, "clock", fake)
     yield fake
+
+
+def http_date(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+@pytest.fixture
+def s3_on_test_time(
+    clock: Clock, aws_env: dict[str, str], moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FaultProxy]:
+    """moto behind a proxy whose answers' `Date` is the test's clock: S3's time,
+    which the locations go by, moves as the test moves it (nothing sleeps)."""
+    with FaultProxy(moto_server.endpoint) as proxy:
+        proxy.date = lambda: http_date(clock.now)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.base_url)
+        yield proxy
 
 
 def locations_config(

@@ -1,6 +1,7 @@
 """Three locations, quorum 2, through the real CLI and the fake Events API: the
 shared state is a local file or an S3 object on moto's server (real boto3 over
-HTTP). The locations' clock is injected: max_age passes without sleeping."""
+HTTP). The locations' clock is injected, and S3's (the `Date` of moto's answers,
+through a proxy) follows it: max_age passes without sleeping."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tests.alerting.locations_helpers import (
     json_report,
     keys,
     locations_config,
+    s3_on_test_time,
     triggers,
 )
 from tests.support.aws import MotoServer
@@ -29,7 +31,7 @@ from tests.support.cli import run_cli
 from tests.support.pagerduty import FakePagerDuty
 from tests.support.servers import TestServer
 
-__all__ = ["clock"]  # the fixture, used by name
+__all__ = ["clock", "s3_on_test_time"]  # the fixtures, used by name
 BUCKET = "shared-state"
 
 
@@ -37,7 +39,7 @@ BUCKET = "shared-state"
 def shared_state(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "file":
         return str(tmp_path / "shared" / "state.json")
-    request.getfixturevalue("aws_env")
+    request.getfixturevalue("s3_on_test_time")
     moto: MotoServer = request.getfixturevalue("moto_server")
     moto.client("s3").create_bucket(Bucket=BUCKET)
     return f"s3://{BUCKET}/e2echeck/state.json"

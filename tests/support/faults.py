@@ -2,7 +2,9 @@
 or answers 500, or resets the connection, as the test sets `mode`; `after`
 forwards that many requests first, so a fault can start mid-run. `method` and
 `path` (the request's path ends with it, query left out) narrow the fault to
-the requests that match; the others are always forwarded and not counted."""
+the requests that match; the others are always forwarded and not counted. Every
+answer carries the proxy's own `Date`, or `date()` when the test sets it (S3's
+clock as the test wants it: moved with the test's time, or unreadable)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,16 @@ import http.client
 import socket
 import struct
 import threading
+from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from tests.support.http import LocalServer, QuietHandler
 
 Mode = Literal["pass", "error", "reset"]
-_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "host", "content-length"})
+_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "host", "content-length", "date"}
+)
 
 
 class FaultProxy(LocalServer):
@@ -30,6 +35,9 @@ class FaultProxy(LocalServer):
 
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _any
 
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                return proxy.date() if proxy.date else super().date_time_string(timestamp)
+
         super().__init__(Handler)
         self.host, self.upstream_port = parts.hostname or "127.0.0.1", parts.port or 80
         self.mode: Mode = "pass"
@@ -38,6 +46,7 @@ class FaultProxy(LocalServer):
         self.faults = 0
         self.method: str | None = None
         self.path: str | None = None
+        self.date: Callable[[], str] | None = None
         self._lock = threading.Lock()
 
     def fail(
