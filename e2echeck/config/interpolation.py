@@ -41,6 +41,8 @@ class Interpolator:
     kept: list[str] = field(default_factory=list)
     # Every result that came from a ${...}: what the file wrote is not literally it.
     substituted: set[str] = field(default_factory=set)
+    # {a secret reference's value: the reference}, to name it where it is used.
+    references: dict[str, str] = field(default_factory=dict)
 
     def __call__(self, text: str) -> str:
         if "$" not in text:
@@ -95,4 +97,5 @@ class Interpolator:
             return token
         if len(value) >= MIN_SECRET_LENGTH:
             self.secrets.add(value)
+            self.references[value] = "${" + inner + "}"
         return value

@@ -214,6 +214,7 @@ def _check_config_text(
     if config is not None:
         config._secrets = frozenset(interpolate.secrets)
         config._env_values = {k: frozenset(v) for k, v in interpolate.env_values.items()}
+        config._references = dict(interpolate.references)
         problems.extend(identity_problems(config, reader))
     problems = mask_problems(problems, interpolate, document)
     if config is None or any(p.severity == "error" for p in problems):

@@ -360,6 +360,7 @@ class Config(ConfigModel):
     _identity: str | None = PrivateAttr(default=None)  # a suite of several files
     _secrets: frozenset[str] = PrivateAttr(default=frozenset())
     _env_values: dict[str, frozenset[str]] = PrivateAttr(default_factory=dict)
+    _references: dict[str, str] = PrivateAttr(default_factory=dict)
     _all_secrets: frozenset[str] | None = PrivateAttr(default=None)
     _unset_routing_keys: tuple[Problem, ...] = PrivateAttr(default=())
 
@@ -395,6 +396,19 @@ class Config(ConfigModel):
             found = config_secrets(self, self._env_values, self.name_rule)
             self._all_secrets = found | self._secrets
         return self._all_secrets
+
+    @property
+    def origins(self) -> dict[str, str]:
+        """{a value substituted at load: where it came from ("${TOKEN}",
+        "${ssm:/x/token}")}, so an error can name where a value came from instead
+        of quoting it."""
+        found = {
+            value: f"${{{name}}}"
+            for name, values in sorted(self._env_values.items())
+            for value in sorted(values)
+        }
+        found.update(self._references)
+        return found
 
     def settings_for(self, check: Check) -> CheckSettings:
         """The check's own settings, `defaults` for those it leaves out."""

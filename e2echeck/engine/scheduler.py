@@ -340,7 +340,7 @@ async def arun_checks(
     plans, kinds, which = _plan(selected, config)
     started_at = datetime.now(UTC)
     budgets = _budgets(plans)
-    context = RunContext(concurrency, ssl_context, body_limit)
+    context = RunContext(concurrency, ssl_context, body_limit, config.origins)
     async with contextlib.AsyncExitStack() as stack:
         runners = [await stack.enter_async_context(kind.open(context)) for kind in kinds]
         work = [_Work(plan, runners[index]) for plan, index in zip(plans, which, strict=True)]

@@ -11,9 +11,9 @@ the registry beside it), so any layer may name these types.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -128,6 +128,9 @@ class RunContext:
     concurrency: int  # attempts in flight at most, every kind together
     ssl_context: ssl.SSLContext | None  # trusted CAs instead of the system's
     body_limit: int = BODY_LIMIT
+    # {a value the config substituted: where it came from, "${TOKEN}"}: an error
+    # names that instead of quoting the value (Config.origins).
+    origins: Mapping[str, str] = field(default_factory=dict)
 
 
 PlanT = TypeVar("PlanT", bound=CheckPlan, contravariant=True)

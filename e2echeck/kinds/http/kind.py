@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -19,14 +19,14 @@ if TYPE_CHECKING:
 class HttpRunner:
     """A run's HTTP connections, running attempts of HTTP plans."""
 
-    __slots__ = ("pool",)
+    __slots__ = ("origins", "pool")
 
-    def __init__(self, pool: HttpPool) -> None:
-        self.pool = pool
+    def __init__(self, pool: HttpPool, origins: Mapping[str, str]) -> None:
+        self.pool, self.origins = pool, origins
 
     def attempt(self, plan: HttpPlan) -> Coroutine[Any, Any, Attempt]:
         # The attempt's own coroutine, not one more wrapped around it.
-        return run_attempt(plan, self.pool)
+        return run_attempt(plan, self.pool, origins=self.origins)
 
 
 class HttpKind:
@@ -45,7 +45,7 @@ class HttpKind:
             context.concurrency, ssl_context=context.ssl_context, body_limit=context.body_limit
         )
         async with pool:
-            yield HttpRunner(pool)
+            yield HttpRunner(pool, context.origins)
 
 
 KIND: Kind[HttpPlan] = HttpKind()  # typed: mypy checks that it meets the Protocol

@@ -13,7 +13,7 @@ and events to mask; a passing single request costs nothing here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -32,6 +32,7 @@ from e2echeck.kinds.http.assertions import compiled_regex, evaluate
 from e2echeck.kinds.http.details import HttpDetails
 from e2echeck.kinds.http.exchange import EXCERPT_LIMIT, TOO_DEEP, Exchange, RequestFailed
 from e2echeck.kinds.http.request import RequestSpec
+from e2echeck.kinds.http.unsendable import unsendable
 from e2echeck.redaction.names import NameRule, name_rule
 from e2echeck.redaction.runtime import (
     failure_excerpt,
@@ -258,11 +259,18 @@ def capture_values(
     return failures
 
 
-async def run_attempt(plan: HttpPlan, http: HttpPool, secrets: set[str] | None = None) -> Attempt:
+async def run_attempt(
+    plan: HttpPlan,
+    http: HttpPool,
+    secrets: set[str] | None = None,
+    origins: Mapping[str, str] | None = None,
+) -> Attempt:
     """Run every step of `plan` once, stopping at the first failing step.
 
     The run-time secrets found are added to `secrets`, by default the plan's
-    own (kept across attempts and re-checks, for the check's result)."""
+    own (kept across attempts and re-checks, for the check's result).
+    `origins`: where the config's substituted values came from, to name them
+    when one makes a request unsendable (unsendable.py)."""
     settings = plan.settings
     found = plan.secrets if secrets is None else secrets
     rule = plan.rule
@@ -276,6 +284,19 @@ async def run_attempt(plan: HttpPlan, http: HttpPool, secrets: set[str] | None =
         if step.sensitive_templates:
             filled_secrets(spec, rule, found)
         prefix = f"step {step.name}: " if step.name is not None else ""
+        refused = unsendable(spec, origins or {}, {**step.headers, "url": step.url})
+        if refused is not None:
+            reason, in_query = refused
+            return Attempt(
+                ok=False,
+                failures=[prefix + reason],
+                elapsed=elapsed,
+                details=HttpDetails(
+                    method=spec.method,
+                    url=spec.url.partition("?")[0] if in_query else spec.url,
+                    failed_step=step.name,
+                ),
+            )
         try:
             exchange, cookies = await http.exchange(spec, cookies)
         except RequestFailed as failed:
