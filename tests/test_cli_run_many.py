@@ -242,3 +242,24 @@ def test_silence_takes_the_directory_and_the_run_honours_it(
     outcomes = {c["name"]: c["outcome"] for c in json.loads(result.stdout)["checks"]}
     assert outcomes == {"sil-core": "ok", "sil-shop": "maintenance"}
     assert _events(fake_pd, "sil-shop") == {}
+
+
+def test_what_each_file_knows_of_its_secrets_is_kept_in_the_suite(tmp_path: Path) -> None:
+    """Secrets, and where substituted values came from, of every file (not only the
+    first): the suite masks them all and names their origin in errors."""
+    from e2echeck.config.suites import load_suite
+
+    _write(
+        tmp_path / "a.yaml",
+        "checks:\n  - name: sec-a\n    url: https://a.test/\n"
+        "    headers: {Authorization: 'Bearer ${A_TOKEN}'}\n",
+    )
+    _write(
+        tmp_path / "b.yaml",
+        "checks:\n  - name: sec-b\n    url: https://b.test/\n"
+        "    headers: {Authorization: 'Bearer ${B_TOKEN}'}\n",
+    )
+    tokens = {"A_TOKEN": "tok-aaaa-1111", "B_TOKEN": "tok-bbbb-2222"}
+    config = load_suite([tmp_path / "a.yaml", tmp_path / "b.yaml"], env_for=lambda p: tokens)
+    assert {"tok-aaaa-1111", "tok-bbbb-2222"} <= config.secrets
+    assert config.origins["tok-bbbb-2222"] == "${B_TOKEN}"

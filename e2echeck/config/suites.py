@@ -186,6 +186,7 @@ def _merged(results: list[LoadResult], name: str, identity: str) -> Config:
     merged._identity = identity
     merged._secrets = frozenset().union(*(c._secrets for c in configs))
     merged._env_values = env_values
+    merged._references = {k: v for c in configs for k, v in c._references.items()}
     merged._all_secrets = None
     merged._unset_routing_keys = tuple(p for c in configs for p in c.unset_routing_keys)
     return merged
