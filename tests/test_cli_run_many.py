@@ -19,8 +19,10 @@ ROUTING_KEY = "SU1TEKEY0123456789abcdefabcdef00"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
-def _pagerduty(fake: FakePagerDuty) -> str:
-    return f'pagerduty: {{routing_key: "${{PD_KEY}}", events_url: "{fake.url}"}}\n'
+def _pagerduty(fake: FakePagerDuty, state: Path | None = None) -> str:
+    """The run-wide sections, written in one file of a suite."""
+    section = f'pagerduty: {{routing_key: "${{PD_KEY}}", events_url: "{fake.url}"}}\n'
+    return section + (f"state: {{path: {state}}}\n" if state else "")
 
 
 def _checks(server: TestServer, **paths: str) -> str:
@@ -46,8 +48,7 @@ def test_a_directory_runs_as_one_suite_with_the_pagerduty_section_of_one_file(
     suite = tmp_path / "checks.d"
     _write(
         suite / "core.yaml",
-        _pagerduty(fake_pd)
-        + f"state: {{path: {tmp_path / 'state.json'}}}\n"
+        _pagerduty(fake_pd, tmp_path / "state.json")
         + _checks(http_server, **{"dir-core-api": "/status/200"}),
     )
     # No pagerduty section of its own: the suite's one applies.
@@ -187,8 +188,7 @@ def test_a_file_removed_from_the_directory_resolves_its_open_alerts(
     suite = tmp_path / "suite"
     _write(
         suite / "a.yaml",
-        _pagerduty(fake_pd)
-        + f"state: {{path: {tmp_path / 'state.json'}}}\n"
+        _pagerduty(fake_pd, tmp_path / "state.json")
         + _checks(http_server, **{"gone-core": "/status/200"}),
     )
     removed = _write(suite / "b.yaml", _checks(http_server, **{"gone-shop": "/status/500"}))
@@ -229,8 +229,7 @@ def test_silence_takes_the_directory_and_the_run_honours_it(
     suite = tmp_path / "suite"
     _write(
         suite / "a.yaml",
-        _pagerduty(fake_pd)
-        + f"state: {{path: {tmp_path / 'state.json'}}}\n"
+        _pagerduty(fake_pd, tmp_path / "state.json")
         + _checks(http_server, **{"sil-core": "/status/200"}),
     )
     _write(suite / "b.yaml", _checks(http_server, **{"sil-shop": "/status/500"}))
