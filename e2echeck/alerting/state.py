@@ -12,7 +12,7 @@ Format (version 2):
                                                 "transition": <transition>}, ...]}}}
 
 Version 1 (written before sinks existed) stored PagerDuty event bodies under
-"undelivered"; it is read and migrated (`migrate_v1_event`): each body becomes
+"undelivered"; it is read and migrated (`migration.py`): each body becomes
 the transition it was rendered from, owed by the `pagerduty` sink. The file is
 written back as version 2 by the run's save.
 
@@ -48,8 +48,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from e2echeck.alerting.clocks import SharedClock, clock_of
+from e2echeck.alerting.migration import migrate_v1_event
 from e2echeck.alerting.sinks.base import Pending
-from e2echeck.alerting.transitions import Signal, Transition
+from e2echeck.alerting.transitions import Signal
 from e2echeck.config.flapping import MAX_HISTORY
 from e2echeck.errors import StateError as StateError
 from e2echeck.silences import Silence, silences_from_json
@@ -221,45 +222,6 @@ def _deeper_than(value: Any, limit: int) -> bool:
             return True
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return False
-
-
-def migrate_v1_event(data: Any) -> Pending:
-    """A version 1 undelivered event (a PagerDuty body without its routing key)
-    as the transition it was rendered from, owed by the PagerDuty sink: the
-    sink renders the same body again. ValueError when `data` is not one."""
-    if not isinstance(data, dict):
-        raise ValueError("an event must be an object")
-    action, key, check = data.get("action"), data.get("dedup_key"), data.get("check")
-    body, created = data.get("body"), data.get("created_at")
-    if action not in ("trigger", "resolve"):
-        raise ValueError(f"unknown event action {action!r}")
-    if not isinstance(key, str) or not key:
-        raise ValueError("an event needs a dedup_key")
-    if check is not None and not isinstance(check, str):
-        raise ValueError("an event's check must be a name")
-    if not isinstance(body, dict) or body.get("event_action") != action:
-        raise ValueError("an event needs a body with its event_action")
-    if not isinstance(created, str):
-        raise ValueError("an event needs created_at")
-    payload = body.get("payload")
-    payload = payload if isinstance(payload, dict) else {}
-    transition = Transition.from_json(
-        {
-            "action": action,
-            "dedup_key": key,
-            "check": check,
-            "summary": payload.get("summary", ""),
-            "severity": payload.get("severity"),
-            "source": payload.get("source"),
-            "timestamp": payload.get("timestamp"),
-            "component": payload.get("component"),
-            "group": payload.get("group"),
-            "details": payload.get("custom_details") or {},
-            "links": body.get("links") or [],
-            "created_at": created,
-        }
-    )
-    return Pending("pagerduty", transition)
 
 
 def advance(

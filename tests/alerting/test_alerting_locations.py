@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from e2echeck.alerting.locations import LocationsDoc
-from e2echeck.alerting.state import migrate_v1_event, open_store
+from e2echeck.alerting.migration import migrate_v1_event
+from e2echeck.alerting.state import open_store
 from tests.alerting.locations_helpers import (
     AP,
     EU,
