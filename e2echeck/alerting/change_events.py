@@ -67,9 +67,11 @@ def send_change_events(
         return 0, ["change events not sent: no pagerduty.routing_key"]
     import httpx2
 
+    from e2echeck._tls import verifying_context
+
     url = pagerduty.change_url
     sent, warnings = 0, []
-    with httpx2.Client(timeout=TIMEOUT_S) as client:
+    with httpx2.Client(timeout=TIMEOUT_S, verify=verifying_context()) as client:
         for event in events:
             error = ""
             for _ in range(ATTEMPTS):

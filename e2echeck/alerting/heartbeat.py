@@ -25,12 +25,16 @@ def ping_heartbeat(
         return None
     import httpx2
 
+    from e2echeck._tls import verifying_context
+
     timeout = float(heartbeat.timeout)
     if deadline is not None:
         timeout = max(MIN_TIMEOUT, min(timeout, deadline - time.monotonic()))
     url = heartbeat.url
     try:
-        response = httpx2.get(url, timeout=timeout, follow_redirects=True)
+        response = httpx2.get(
+            url, timeout=timeout, follow_redirects=True, verify=verifying_context()
+        )
     except Exception as exc:  # never fatal, whatever went wrong
         why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return redactor.text(f"heartbeat {url} not pinged: {why}")

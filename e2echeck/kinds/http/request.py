@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx2
 
+from e2echeck._tls import verifying_context
 from e2echeck.config.types import format_duration
 from e2echeck.kinds.base import BODY_LIMIT
 from e2echeck.kinds.http.exchange import Exchange, RequestFailed, format_size
@@ -106,8 +107,8 @@ class HttpPool:
         self.body_limit = body_limit
         self._timeouts: dict[float, httpx2.Timeout] = {}
         # One TLS context for every shard (loading the CA bundle takes 30 ms),
-        # built the way each client would build its own.
-        verify = httpx2.create_ssl_context(verify=ssl_context if ssl_context is not None else True)
+        # built the way each client would build its own, once per process.
+        verify = ssl_context if ssl_context is not None else verifying_context()
         self._verified = self._new_shards(verify)
         self._unverified: _Shards | None = None
         self._by_ca_file: dict[str, _Shards] = {}

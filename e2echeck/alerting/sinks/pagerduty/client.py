@@ -20,6 +20,8 @@ from typing import Any
 import httpx2
 import pagerduty
 
+from e2echeck._tls import verifying_context
+
 ENQUEUE_PATH = "/v2/enqueue"
 
 
@@ -86,7 +88,7 @@ def make_transport(enqueue_url: str, max_connections: int) -> httpx2.HTTPTranspo
     limits = httpx2.Limits(
         max_connections=max_connections, max_keepalive_connections=max_connections
     )
-    return httpx2.HTTPTransport(limits=limits, proxy=proxy)
+    return httpx2.HTTPTransport(limits=limits, proxy=proxy, verify=verifying_context())
 
 
 def make_client(

@@ -66,8 +66,12 @@ class WebhookSink:
     def connect(self, workers: int) -> WebhookConnection:
         import httpx2
 
+        from e2echeck._tls import verifying_context
+
         limits = httpx2.Limits(max_connections=workers, max_keepalive_connections=workers)
-        return WebhookConnection(self, httpx2.Client(limits=limits, follow_redirects=False))
+        return WebhookConnection(
+            self, httpx2.Client(limits=limits, follow_redirects=False, verify=verifying_context())
+        )
 
 
 class WebhookConnection:
