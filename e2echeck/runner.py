@@ -21,6 +21,7 @@ from e2echeck.config import did_you_mean
 from e2echeck.config.loader import ConfigError, Problem
 from e2echeck.config.models import Check, Config
 from e2echeck.config.redact import config_redactor
+from e2echeck.config.routing_keys import shape_problem
 from e2echeck.defaults import DEFAULT_CONCURRENCY
 from e2echeck.engine.results import CheckResult, RunResult
 from e2echeck.errors import LocationError as LocationError
@@ -299,33 +300,17 @@ def alerting_problems(config: Config, checks: Sequence[Check]) -> list[Problem]:
     return problems or _routing_key_shapes(config, paging)
 
 
-# A PagerDuty Events API v2 routing (integration) key: 32 letters and digits.
-ROUTING_KEY_LENGTH = 32
-
-
 def _routing_key_shapes(config: Config, paging: Sequence[Check]) -> list[Problem]:
     """Routing keys that PagerDuty would refuse, checked once resolved (from the
-    environment or a secret reference): a clear error before the run, never a
-    rejected page. The key itself is never quoted, only its length."""
-    problems: list[Problem] = []
-    seen: set[str] = set()
+    environment or a secret reference), at the place each is written: a clear
+    error before the run, never a rejected page."""
+    problems: dict[tuple[str, int, int], Problem] = {}
     for check in paging:
         key = config.routing_key_for(check)
-        where = f"checks.{check.name}.routing_key" if check.routing_key else "pagerduty.routing_key"
-        if not key or where in seen:
-            continue
-        seen.add(where)
-        if len(key) != ROUTING_KEY_LENGTH or not key.isalnum():
-            problems.append(
-                Problem(
-                    config.source,
-                    1,
-                    1,
-                    where,
-                    f"a PagerDuty routing key is {ROUTING_KEY_LENGTH} letters and digits; this "
-                    f"one is {len(key)} characters"
-                    + ("" if key.isalnum() else ", not all letters and digits")
-                    + " (check the integration key the variable or secret holds)",
-                )
+        message = shape_problem(key) if key else None
+        if message is not None:
+            place = config.routing_key_place(check)
+            problems.setdefault(
+                (place.file, place.line, place.column), replace(place, message=message)
             )
-    return problems
+    return list(problems.values())

@@ -21,6 +21,7 @@ from e2echeck.config.models import Config
 from e2echeck.config.problems import ConfigError, Loc, Problem, ReadError, format_path
 from e2echeck.config.pydantic_errors import problems_from_validation_error
 from e2echeck.config.redact import identity_problems, mask_problems
+from e2echeck.config.routing_keys import key_positions, malformed_key_warnings
 from e2echeck.config.rules import cross_field_problems
 from e2echeck.config.urls import UNRESOLVED_CONTEXT_KEY
 from e2echeck.config.webhooks import notify_problems
@@ -211,6 +212,7 @@ def _check_config_text(
     problems.extend(cross_field_problems(document, reader))
     problems.extend(location_problems(document, reader))
     problems.extend(notify_problems(document, reader))
+    problems.extend(malformed_key_warnings(document, reader))
     if config is not None:
         config._secrets = frozenset(interpolate.secrets)
         config._env_values = {k: frozenset(v) for k, v in interpolate.env_values.items()}
@@ -221,6 +223,7 @@ def _check_config_text(
         return LoadResult(source, None, _sorted(problems))
     config._source = source
     config._unset_routing_keys = tuple(reader.unset_routing_keys)
+    config._routing_key_places = key_positions(document, reader)
     return LoadResult(source, config, _sorted(problems), reader.position)
 
 

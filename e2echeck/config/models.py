@@ -363,6 +363,8 @@ class Config(ConfigModel):
     _references: dict[str, str] = PrivateAttr(default_factory=dict)
     _all_secrets: frozenset[str] | None = PrivateAttr(default=None)
     _unset_routing_keys: tuple[Problem, ...] = PrivateAttr(default=())
+    # Where each routing key is written: by check name ("": the pagerduty section's).
+    _routing_key_places: dict[str, Problem] = PrivateAttr(default_factory=dict)
 
     @property
     def unset_routing_keys(self) -> tuple[Problem, ...]:
@@ -458,6 +460,13 @@ class Config(ConfigModel):
         return PAGERDUTY in self.defaults.notify or any(
             PAGERDUTY in self.notify_for(c) for c in chosen
         )
+
+    def routing_key_place(self, check: Check) -> Problem:
+        """Where the routing key `check` uses is written: a problem with no message
+        yet (file, line, column, field), for an error about that key."""
+        owner = check.name if check.routing_key else ""
+        field = f"checks.{check.name}.routing_key" if owner else "pagerduty.routing_key"
+        return self._routing_key_places.get(owner) or Problem(self._source, 1, 1, field, "")
 
     def routing_key_for(self, check: Check) -> str | None:
         if check.routing_key:

@@ -187,6 +187,9 @@ def _merged(results: list[LoadResult], name: str, identity: str) -> Config:
     merged._secrets = frozenset().union(*(c._secrets for c in configs))
     merged._env_values = env_values
     merged._references = {k: v for c in configs for k, v in c._references.items()}
+    merged._routing_key_places = {
+        owner: place for c in reversed(configs) for owner, place in c._routing_key_places.items()
+    }
     merged._all_secrets = None
     merged._unset_routing_keys = tuple(p for c in configs for p in c.unset_routing_keys)
     return merged

@@ -33,6 +33,34 @@ def test_a_routing_key_of_the_wrong_shape_is_a_config_error(
     assert "pagerduty.routing_key" in result.output and "32" in result.output
     assert key not in result.output
     assert fake_pd.requests == []
+    # At the line and column where the key is written.
+    lines = config.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "routing_key:" in text)
+    column = lines[line - 1].index("routing_key:") + len("routing_key: ") + 1
+    assert f"{config}:{line}:{column}: pagerduty.routing_key: a PagerDuty" in result.stderr
+
+
+def test_validate_warns_of_a_known_routing_key_of_the_wrong_shape(tmp_path: Path) -> None:
+    config = tmp_path / "checks.yaml"
+    config.write_text(
+        "version: 1\n"
+        "pagerduty: {routing_key: \"${PD_KEY}\"}\n"
+        "checks:\n"
+        "  - name: a\n    url: https://a.example.com/\n"
+        "  - name: b\n    url: https://b.example.com/\n    routing_key: short-key\n",
+        encoding="utf-8",
+    )
+    result = run_cli("validate", str(config), env={"PD_KEY": ROUTING_KEY})
+    assert result.exit_code == 0, result.output  # a placeholder key is fine for --no-alert
+    assert result.stdout.splitlines()[0] == (
+        f"{config}:8:18: checks[1].routing_key: warning: a PagerDuty routing key is 32 "
+        "letters and digits; this one is 9 characters, not all letters and digits (check "
+        "the integration key the variable or secret holds); PagerDuty would refuse every event"
+    )
+    assert "pagerduty.routing_key" not in result.stdout  # its ${PD_KEY} has the right shape
+    run = run_cli("run", str(config), env={"PD_KEY": ROUTING_KEY})
+    assert run.exit_code == 2
+    assert f"{config}:8:18: checks[1].routing_key: a PagerDuty routing key" in run.stderr
 
 
 def test_durations_have_an_upper_bound() -> None:
