@@ -44,7 +44,7 @@ def test_validate_warns_of_a_known_routing_key_of_the_wrong_shape(tmp_path: Path
     config = tmp_path / "checks.yaml"
     config.write_text(
         "version: 1\n"
-        "pagerduty: {routing_key: \"${PD_KEY}\"}\n"
+        'pagerduty: {routing_key: "${PD_KEY}"}\n'
         "checks:\n"
         "  - name: a\n    url: https://a.example.com/\n"
         "  - name: b\n    url: https://b.example.com/\n    routing_key: short-key\n",
