@@ -71,7 +71,7 @@ def _annotation(level: str, check: dict[str, Any], configs: list[str]) -> str:
 def _where(name: str, configs: list[str]) -> tuple[str, int] | None:
     """The file and line of `- name: NAME` (a check's first key, as usually written)."""
     pattern = re.compile(rf"^\s*(-\s+)?name:\s*(['\"]?){re.escape(name)}\2\s*(#.*)?$")
-    for config in configs:
+    for config in _files(configs):
         try:
             lines = Path(config).read_text(encoding="utf-8").splitlines()
         except OSError:
@@ -80,6 +80,25 @@ def _where(name: str, configs: list[str]) -> tuple[str, int] | None:
             if pattern.match(line):
                 return config, number
     return None
+
+
+def _files(configs: list[str]) -> list[str]:
+    """The checks files the run read: a directory as its .yaml/.yml files, sorted,
+    hidden ones left out (as `e2echeck run DIR` reads it)."""
+    files: list[str] = []
+    for config in configs:
+        folder = Path(config)
+        if not folder.is_dir():
+            files.append(config)
+            continue
+        files.extend(
+            str(path)
+            for path in sorted(folder.rglob("*"))
+            if path.suffix in (".yaml", ".yml")
+            and path.is_file()
+            and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        )
+    return files
 
 
 def _escape(value: str, is_property: bool) -> str:

@@ -292,3 +292,29 @@ def test_requirement_step_builds_a_valid_requirement(
         parsed = Requirement(requirement)
         assert parsed.name == "e2echeck"
         assert {e for e in extras.replace(" ", "").split(",") if e} <= parsed.extras
+
+
+def test_run_step_annotates_a_check_in_a_directory_at_its_file(
+    tmp_path: Path, http_server: TestServer
+) -> None:
+    suite = tmp_path / "checks.d"
+    suite.mkdir()
+    (suite / "a.yaml").write_text(
+        f"version: 1\nchecks:\n  - name: up\n    url: {http_server.url('/status/200')}\n",
+        encoding="utf-8",
+    )
+    (suite / "b.yaml").write_text(
+        "version: 1\ndefaults: {retries: 0}\nchecks:\n"
+        f"  - name: down\n    url: {http_server.url('/status/503')}\n",
+        encoding="utf-8",
+    )
+    completed, outputs, _ = _run_step(
+        {"command": "run", "config": "checks.d", "args": "--no-alert"}, tmp_path
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert (outputs["total"], outputs["failed"]) == ("2", "1")
+    annotations = [line for line in completed.stdout.splitlines() if line.startswith("::")]
+    assert annotations == [
+        "::error file=checks.d/b.yaml,line=4,title=e2echeck%3A down failed::"
+        "expected status 2xx, got 503"
+    ]

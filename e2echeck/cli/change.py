@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 
 from e2echeck.cli.boundary import Command
-from e2echeck.cli.options import config_path
+from e2echeck.cli.options import config_paths, load_suite
 from e2echeck.errors import UndeliveredEventsError, UsageError
 
 
@@ -21,21 +21,22 @@ from e2echeck.errors import UndeliveredEventsError, UsageError
 @click.option("--link", "links", multiple=True, metavar="URL", help="A link shown with it.")
 @click.option(
     "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    help="The config (default $E2ECHECK_CONFIG, then ./checks.yaml), for its pagerduty section.",
+    "config_files",
+    multiple=True,
+    type=click.Path(),
+    help="The config (default $E2ECHECK_CONFIG, then ./checks.yaml), for its pagerduty "
+    "section; repeatable, and a directory: the files of one run.",
 )
-def change(summary: str, links: tuple[str, ...], config_file: str | None) -> int:
+def change(summary: str, links: tuple[str, ...], config_files: tuple[str, ...]) -> int:
     """Send a PagerDuty change event (a deploy, a config change).
 
     Exit 0 sent; 2 usage or config error; 3 PagerDuty did not take it."""
     from e2echeck.alerting.change_events import ChangeEvent, send_change_events, who
-    from e2echeck.config import load_config
     from e2echeck.config.redact import config_redactor
 
     if not summary.strip():
         raise UsageError("the summary is empty")
-    config = load_config(config_path(config_file))
+    config = load_suite(config_paths(config_files), ())
     if config.pagerduty is None or not config.pagerduty.routing_key:
         raise UsageError("change events need pagerduty.routing_key in the config")
     event = ChangeEvent(

@@ -116,3 +116,31 @@ def test_change_command_fails_with_exit_3_when_pagerduty_refuses(
     outcome = run_cli("change", "deployed", "--config", path, env=ENV)
     assert outcome.exit_code == 3, outcome.output
     assert ROUTING_KEY not in outcome.output
+
+
+def test_change_command_reads_the_pagerduty_section_of_a_directorys_files(
+    tmp_path: Path, http_server: TestServer, fake_pd: FakePagerDuty
+) -> None:
+    """The files of one run: the section may be in any of them (the GitHub
+    Action passes every configured file)."""
+    suite = tmp_path / "checks.d"
+    suite.mkdir()
+    (suite / "a.yaml").write_text(
+        f"version: 1\nchecks:\n  - name: a\n    url: {http_server.url('/status/200')}\n",
+        encoding="utf-8",
+    )
+    _write(suite, fake_pd, http_server).rename(suite / "b.yaml")
+    outcome = run_cli("change", "deployed shop v2", "--config", str(suite), env=ENV)
+    assert outcome.exit_code == 0, outcome.output
+    assert _summaries(fake_pd)[-1] == "deployed shop v2"
+    again = run_cli(
+        "change",
+        "deployed shop v3",
+        "--config",
+        str(suite / "a.yaml"),
+        "--config",
+        str(suite / "b.yaml"),
+        env=ENV,
+    )
+    assert again.exit_code == 0, again.output
+    assert _summaries(fake_pd)[-1] == "deployed shop v3"
