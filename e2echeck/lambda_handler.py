@@ -5,7 +5,8 @@ alerting, heartbeat), driven by an EventBridge schedule.
 
 - Config: the event's `config` (a path, relative to the zip root, or an
   `s3://bucket/key` URL fetched with the runtime's boto3), else
-  `$E2ECHECK_CONFIG`, else the `checks.yaml` bundled at the root of the zip.
+  `$E2ECHECK_CONFIG`, else the `checks.yaml` bundled at the root of the zip (a
+  directory packaged by `e2echeck package`: its files in `checks.d/`, one run).
   A config is read and validated once per container and reused by every warm
   invocation; an invalid config raises ConfigError, so the invocation fails
   visibly with every problem in its message.
@@ -51,12 +52,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from e2echeck import exit_codes
-from e2echeck.config import load_config, load_config_text
+from e2echeck.config import load_config_text
 from e2echeck.config.models import Config
 from e2echeck.config.secret_refs import DEFAULT_TTL_S, resolving
 from e2echeck.engine.results import CheckResult
 from e2echeck.errors import UndeliveredEventsError as UndeliveredEventsError
-from e2echeck.lambda_targets import MANIFEST_NAME
+from e2echeck.lambda_targets import MANIFEST_NAME, SUITE_DIR
 from e2echeck.metrics.emf import MetricsTarget, emf_documents
 from e2echeck.redaction import Redactor
 from e2echeck.report import NO_ACTION, alert_of
@@ -67,6 +68,8 @@ from e2echeck.runner import RunOptions, RunOutcome, prepare
 BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "checks.yaml"
 # Beside it, what `e2echeck package` bundled (absent when not run from such a zip).
 MANIFEST = BUNDLED_CONFIG.with_name(MANIFEST_NAME)
+#: Where `e2echeck package DIR` puts a directory's files: read as one run.
+BUNDLED_SUITE = BUNDLED_CONFIG.with_name(SUITE_DIR)
 
 
 # Time kept back from the run for delivering events and returning: 20 % of
@@ -188,11 +191,13 @@ def _log_manifest_once() -> None:
 
 
 def config_source(event: Mapping[str, Any]) -> str:
-    """The event's `config`, else $E2ECHECK_CONFIG, else the bundled checks.yaml."""
+    """The event's `config`, else $E2ECHECK_CONFIG, else the bundled checks.yaml
+    (or the bundled directory's files)."""
     value = event.get("config")
     if value is not None and not isinstance(value, str):
         raise ValueError(f"event 'config' must be a path or an s3:// URL, not {value!r}")
-    source = value or os.environ.get("E2ECHECK_CONFIG") or str(BUNDLED_CONFIG)
+    bundled = BUNDLED_SUITE if BUNDLED_SUITE.is_dir() and not BUNDLED_CONFIG.exists() else None
+    source = value or os.environ.get("E2ECHECK_CONFIG") or str(bundled or BUNDLED_CONFIG)
     if source.startswith("s3://"):
         return source
     return str(Path(source).resolve())
@@ -233,7 +238,10 @@ def _load(source: str) -> _Loaded:
 
 def _read_config(source: str) -> Config:
     if not source.startswith("s3://"):
-        return load_config(source)
+        from e2echeck.config.suites import load_suite
+
+        # A file, or a directory whose files are one run (as `e2echeck run DIR`).
+        return load_suite([Path(source)], env_for=lambda path: os.environ)
     bucket, _, key = source[len("s3://") :].partition("/")
     if not bucket or not key:
         raise ValueError(f"expected s3://bucket/key, got {source!r}")

@@ -16,3 +16,5 @@ DEFAULT_ARCH = "x86_64"
 # The manifest `e2echeck package` writes at the zip's root (e2echeck's version, the
 # target, every bundled package==version) and the handler logs once per cold start.
 MANIFEST_NAME = "e2echeck-manifest.json"
+#: Where `e2echeck package DIR` puts the directory's checks files in the zip.
+SUITE_DIR = "checks.d"

@@ -36,7 +36,13 @@ from pathlib import Path
 
 from e2echeck.errors import ConstraintsError as ConstraintsError
 from e2echeck.errors import PackagingError as PackagingError
-from e2echeck.lambda_targets import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_PYTHON, MANIFEST_NAME
+from e2echeck.lambda_targets import (
+    ARCHITECTURES,
+    DEFAULT_ARCH,
+    DEFAULT_PYTHON,
+    MANIFEST_NAME,
+    SUITE_DIR,
+)
 
 HANDLER = "e2echeck.lambda_handler.handler"
 CONFIG_NAME = "checks.yaml"
@@ -104,12 +110,21 @@ def build_lambda_zip(
     # ${VAR} is a warning at packaging time, as with `e2echeck validate`, and a
     # secret reference is only checked (the function reads it).
     from e2echeck.config.secret_refs import collecting
+    from e2echeck.config.suites import combine, expand_paths, suite_name
 
+    given = Path(config_path)
+    files = expand_paths([given])
     with collecting():
-        result = check_config(config_path)
+        result = combine([check_config(f) for f in files], suite_name([given]))
     if result.errors or result.config is None:
         raise ConfigError(result.errors)
-    config_bytes = Path(config_path).read_bytes()
+    # A file is the zip's checks.yaml; a directory's files go under checks.d/,
+    # which the function then reads as one run.
+    bundled = (
+        {Path(SUITE_DIR) / f.relative_to(given): f.read_bytes() for f in files}
+        if given.is_dir()
+        else {Path(CONFIG_NAME): given.read_bytes()}
+    )
 
     deps = list(runtime_requirements() if requirements is None else requirements)
     if requirements is None:
@@ -136,7 +151,9 @@ def build_lambda_zip(
         _prune(target)
         packages = bundled_packages(target)
         _copy_package(target / "e2echeck")
-        (target / CONFIG_NAME).write_bytes(config_bytes)
+        for name, data in bundled.items():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            (target / name).write_bytes(data)
         (target / MANIFEST_NAME).write_bytes(manifest_bytes(python_version, arch, packages))
         partial = output_path.with_name(output_path.name + ".partial")
         try:
