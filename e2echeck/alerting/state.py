@@ -399,40 +399,52 @@ class S3StateStore:
 
     def load_tagged(self) -> tuple[State, str | None]:
         """The state and its ETag (None: no object yet), for a conditional save."""
-        self.shared_clock = None
-        try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=self.key)
-            self.shared_clock = clock_of(answer)
-            raw = answer["Body"].read()
-            etag: str = answer["ETag"]
-        except StateError:
-            raise
-        except Exception as exc:  # botocore's errors: credentials, region, network
-            self.shared_clock = clock_of(getattr(exc, "response", None))
-            if s3_not_found(exc):
-                return State(), None
-            raise StateError(f"cannot read: {type(exc).__name__}: {exc}") from None
-        return State.decode(raw), etag
+        found = self.get(self.key)
+        return (State(), None) if found is None else (State.decode(found[0]), found[1])
 
     def save(self, state: State) -> None:
-        self._put(state, {})
+        self.written = self.put(self.key, state.encode(), {})
 
     def save_if(self, state: State, etag: str | None) -> bool:
         """Write unless someone else wrote since `etag` (None: unless the object
         exists now); False when someone did (S3 answers 412, or 409 for a
         concurrent conditional write)."""
         try:
-            self._put(state, {"IfMatch": etag} if etag else {"IfNoneMatch": "*"})
-        except _Conflict:
+            self.written = self.put(self.key, state.encode(), if_unchanged(etag))
+        except WriteConflict:
             return False
         return True
 
-    def _put(self, state: State, condition: dict[str, str]) -> None:
+    def get(self, key: str, name: str | None = None) -> tuple[bytes, str] | None:
+        """An object of the bucket and its ETag (None: no such object), S3's clock
+        taken from the answer; StateError when it cannot be read (`name`: the
+        object, in the message)."""
+        self.shared_clock = None
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=key)
+            self.shared_clock = clock_of(answer)
+            raw: bytes = answer["Body"].read()
+            etag: str = answer["ETag"]
+        except StateError:
+            raise
+        except Exception as exc:  # botocore's errors: credentials, region, network
+            self.shared_clock = clock_of(getattr(exc, "response", None))
+            if _s3_not_found(exc):
+                return None
+            what = f"cannot read {name}" if name else "cannot read"
+            raise StateError(f"{what}: {type(exc).__name__}: {exc}") from None
+        return raw, etag
+
+    def put(
+        self, key: str, body: bytes, condition: dict[str, str], name: str | None = None
+    ) -> str | None:
+        """Write an object of the bucket; its new ETag. WriteConflict when
+        `condition` failed (another writer came first), StateError otherwise."""
         try:
             answer = self.client.put_object(
                 Bucket=self.bucket,
-                Key=self.key,
-                Body=state.encode(),
+                Key=key,
+                Body=body,
                 ContentType="application/json",
                 **condition,
             )
@@ -440,21 +452,23 @@ class S3StateStore:
             raise
         except Exception as exc:
             if condition and _error_code(exc) in _CONFLICT_CODES:
-                raise _Conflict from None
-            raise StateError(f"cannot write: {type(exc).__name__}: {exc}") from None
-        self.written = answer.get("ETag") if isinstance(answer, dict) else None
+                raise WriteConflict from None
+            what = f"cannot write {name}" if name else "cannot write"
+            raise StateError(f"{what}: {type(exc).__name__}: {exc}") from None
+        return answer.get("ETag") if isinstance(answer, dict) else None
 
 
-class _Conflict(Exception):
+def if_unchanged(etag: str | None) -> dict[str, str]:
+    """The condition of a write that must not overwrite another writer's: the
+    object still has `etag` (None: it does not exist yet)."""
+    return {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+
+
+class WriteConflict(Exception):
     """A conditional write found the object changed."""
 
 
 _CONFLICT_CODES = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
-
-
-def conflict_code(exc: Exception) -> bool:
-    """Whether a conditional write lost to another writer."""
-    return _error_code(exc) in _CONFLICT_CODES
 
 
 def _error_code(exc: Exception) -> str | None:
@@ -469,7 +483,7 @@ _CLIENT_LOCK = threading.Lock()
 STATE_REGION_ENV = "E2ECHECK_STATE_REGION"
 
 
-def s3_not_found(exc: Exception) -> bool:
+def _s3_not_found(exc: Exception) -> bool:
     response = getattr(exc, "response", None)
     code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
     return code in ("NoSuchKey", "404", "NotFound") or type(exc).__name__ == "NoSuchKey"

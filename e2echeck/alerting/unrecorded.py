@@ -36,8 +36,8 @@ from e2echeck.alerting.state import (
     State,
     StateError,
     StateStore,
-    conflict_code,
-    s3_not_found,
+    WriteConflict,
+    if_unchanged,
 )
 
 if TYPE_CHECKING:
@@ -150,16 +150,10 @@ def marker_key(store: S3StateStore) -> str:
 
 
 def _read_s3(store: S3StateStore) -> Marker:
-    try:
-        answer = store.client.get_object(Bucket=store.bucket, Key=marker_key(store))
-        raw = answer["Body"].read()
-        etag: str = answer["ETag"]
-    except StateError:
-        raise
-    except Exception as exc:  # botocore's errors: credentials, region, network
-        if s3_not_found(exc):
-            return Marker()
-        raise StateError(f"cannot read {marker_key(store)}: {type(exc).__name__}: {exc}") from None
+    found = store.get(marker_key(store), name=marker_key(store))
+    if found is None:
+        return Marker()
+    raw, etag = found
     keys = _keys(raw)
     if keys is None:  # not ours, or cut short: reconcile everything
         return Marker(found=True, etag=etag, exists=True)
@@ -180,17 +174,9 @@ def _keys(raw: bytes) -> set[str] | None:
 def _put_s3(store: S3StateStore, keys: set[str], prior: Marker) -> bool:
     """Write the marker unless another run did since `prior` was read (False)."""
     body = json.dumps({"version": MARKER_VERSION, "dedup_keys": sorted(keys)}) + "\n"
-    condition = {"IfMatch": prior.etag} if prior.exists and prior.etag else {"IfNoneMatch": "*"}
+    condition = if_unchanged(prior.etag if prior.exists else None)
     try:
-        store.client.put_object(
-            Bucket=store.bucket,
-            Key=marker_key(store),
-            Body=body.encode(),
-            ContentType="application/json",
-            **condition,
-        )
-    except Exception as exc:
-        if conflict_code(exc):
-            return False
-        raise StateError(f"cannot write {marker_key(store)}: {type(exc).__name__}: {exc}") from None
+        store.put(marker_key(store), body.encode(), condition, name=marker_key(store))
+    except WriteConflict:
+        return False
     return True
