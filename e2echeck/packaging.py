@@ -99,7 +99,7 @@ def build_lambda_zip(
     requirements file of `name==version` pins, such as requirements/ci.txt), else
     from the distributions installed beside e2echeck.
     """
-    from e2echeck.config import ConfigError, check_config
+    from e2echeck.config import ConfigError
 
     if arch not in ARCHITECTURES:
         raise PackagingError(f"unknown architecture {arch!r}; expected x86_64 or arm64")
@@ -110,18 +110,17 @@ def build_lambda_zip(
     # ${VAR} is a warning at packaging time, as with `e2echeck validate`, and a
     # secret reference is only checked (the function reads it).
     from e2echeck.config.secret_refs import collecting
-    from e2echeck.config.suites import combine, expand_paths, suite_name
+    from e2echeck.config.suites import check_suite_paths, expand_paths
 
     given = Path(config_path)
-    files = expand_paths([given])
     with collecting():
-        result = combine([check_config(f) for f in files], suite_name([given]))
+        result = check_suite_paths([given])
     if result.errors or result.config is None:
         raise ConfigError(result.errors)
     # A file is the zip's checks.yaml; a directory's files go under checks.d/,
     # which the function then reads as one run.
     bundled = (
-        {Path(SUITE_DIR) / f.relative_to(given): f.read_bytes() for f in files}
+        {Path(SUITE_DIR) / f.relative_to(given): f.read_bytes() for f in expand_paths([given])}
         if given.is_dir()
         else {Path(CONFIG_NAME): given.read_bytes()}
     )

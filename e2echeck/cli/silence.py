@@ -214,15 +214,15 @@ def _config(args: SilenceArgs) -> Config | None:
     """The config, when given or present: for state.path and to check the patterns.
     Secret references are not read and unset ${VAR}s are tolerated: silencing needs
     neither."""
-    from e2echeck.config import check_config, default_config_path
+    from e2echeck.config import default_config_path
     from e2echeck.config.secret_refs import collecting
-    from e2echeck.config.suites import combine, expand_paths, suite_name
+    from e2echeck.config.suites import check_suite_paths
 
     path = args.config_path or default_config_path()
     if not args.config_given and not path.exists():
         return None
     with collecting():
-        result = combine([check_config(f) for f in expand_paths([path])], suite_name([path]))
+        result = check_suite_paths([path])
     if result.config is None or result.errors:
         for problem in result.errors:
             click.echo(str(problem), err=True)

@@ -34,6 +34,7 @@ __all__ = [
     "CONFIG_SUFFIXES",
     "RUN_WIDE_SECTIONS",
     "check_suite",
+    "check_suite_paths",
     "combine",
     "expand_paths",
     "load_suite",
@@ -77,15 +78,32 @@ def load_suite(
 ) -> Config:
     """The one config of the files and directories in `paths` (each file read with
     `env_for(file)`); ConfigError with every file's problems otherwise."""
-    files = expand_paths(paths)
-    results = [
-        check_config(path, env=env_for(path), strict_env=True, defer_routing_keys=True)
-        for path in files
-    ]
-    combined = combine(results, suite_name(paths), identity=_identity(paths))
+    combined = check_suite_paths(paths, env_for=env_for, strict_env=True, defer_routing_keys=True)
     if combined.config is None:
         raise ConfigError(combined.errors)
     return combined.config
+
+
+def check_suite_paths(
+    paths: Sequence[Path],
+    *,
+    env_for: Callable[[Path], Mapping[str, str]] | None = None,
+    strict_env: bool = False,
+    defer_routing_keys: bool = False,
+) -> LoadResult:
+    """Every problem of the files and directories in `paths` read as one run, never
+    an exception (each file read like `check_config`, with `env_for(file)`, else
+    the process environment)."""
+    results = [
+        check_config(
+            path,
+            env=None if env_for is None else env_for(path),
+            strict_env=strict_env,
+            defer_routing_keys=defer_routing_keys,
+        )
+        for path in expand_paths(paths)
+    ]
+    return combine(results, suite_name(paths), identity=_identity(paths))
 
 
 def unique_across(results: list[LoadResult]) -> list[LoadResult]:
@@ -199,7 +217,8 @@ def _anchored(check: Check, config: Config) -> Check:
     """The check with its `ca_file` as its own file resolves it (relative to that
     file's folder, through that file's defaults), so that the suite's one set of
     defaults does not move it."""
-    ca_file = config.settings_for(check).ca_file
+    written = config.defaults.ca_file if check.ca_file is None else check.ca_file
+    ca_file = config._ca_path(written)  # what settings_for would give, without the rest
     return check if ca_file == check.ca_file else check.model_copy(update={"ca_file": ca_file})
 
 
