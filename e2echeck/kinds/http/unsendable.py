@@ -39,7 +39,8 @@ def unsendable(
         if found is not None:
             origin = _origin(value, found.group(), origins, templates.get(name))
             return _reason(f"header {name}", origin, found.group()), False
-    if _CONTROL.search(spec.url) is None:
+    anywhere = _CONTROL.search(spec.url)
+    if anywhere is None:
         return None
     rest = spec.url.partition("?")[2]
     query = rest.partition("#")[0]
@@ -49,10 +50,8 @@ def unsendable(
         if found is not None and _CONTROL.search(key) is None:
             origin = _origin(value, found.group(), origins, templates.get("url"))
             return _reason(f"query parameter {key}", origin, found.group()), True
-    found = _CONTROL.search(spec.url)
-    assert found is not None
-    origin = _origin(spec.url, found.group(), origins, templates.get("url"))
-    return _reason("the URL", origin, found.group(), whole=True), "?" in spec.url
+    origin = _origin(spec.url, anywhere.group(), origins, templates.get("url"))
+    return _reason("the URL", origin, anywhere.group(), whole=True), "?" in spec.url
 
 
 def _reason(where: str, origin: str | None, char: str, whole: bool = False) -> str:
