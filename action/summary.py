@@ -85,7 +85,7 @@ def _where(name: str, configs: list[str]) -> tuple[str, int] | None:
 def _files(configs: list[str]) -> list[str]:
     """The checks files the run read: a directory as its .yaml/.yml files, sorted,
     hidden ones left out (as `e2echeck run DIR` reads it; a copy of
-    e2echeck.config.suites.expand_paths, since this script imports no e2echeck)."""
+    e2echeck.config_files.expand_paths, since this script imports no e2echeck)."""
     files: list[str] = []
     for config in configs:
         folder = Path(config)

@@ -81,3 +81,38 @@ def test_the_documented_activation_scripts_are_generated() -> None:
     docs = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
     for shell in ("bash", "zsh", "fish"):
         assert f"_E2ECHECK_COMPLETE={shell}_source e2echeck" in docs
+
+
+def test_completion_loads_no_models(tmp_path: Path) -> None:
+    """Every TAB is a fresh process: the check names are read as plain YAML, and
+    neither the config's models (pydantic) nor the engine are imported."""
+    import os
+    import subprocess
+    import sys
+
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "checks.yaml").write_text(CHECKS, encoding="utf-8")
+    probe = (
+        "import sys\n"
+        "from e2echeck.cli import main\n"
+        "try:\n"
+        "    main([], prog_name='e2echeck')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic'"
+        " or m.startswith(('e2echeck.config.', 'e2echeck.engine')))\n"
+        "print('LOADED', loaded)\n"
+    )
+    env = {
+        **os.environ,
+        "_E2ECHECK_COMPLETE": "bash_complete",
+        "COMP_WORDS": f"e2echeck run {suite} --only api",
+        "COMP_CWORD": "4",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "plain,api-health" in done.stdout and "plain,api-orders" in done.stdout
+    assert "LOADED []" in done.stdout, done.stdout

@@ -121,7 +121,7 @@ def _complete(
     try:
         import yaml
 
-        from e2echeck.config.suites import expand_paths
+        from e2echeck.config_files import expand_paths  # not the models: every TAB
 
         # Completing an option, click leaves CONFIG|DIR... unparsed, in ctx.args.
         given = ctx.params.get("configs") or tuple(ctx.args)

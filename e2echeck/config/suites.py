@@ -23,10 +23,9 @@ from pathlib import Path
 from e2echeck.config.loader import ConfigError, LoadResult, check_config
 from e2echeck.config.maintenance import MaintenanceWindow
 from e2echeck.config.models import Check, Config
-from e2echeck.errors import Problem, UsageError
+from e2echeck.config_files import CONFIG_SUFFIXES, expand_paths
+from e2echeck.errors import Problem
 
-#: The files a directory holds: what the pre-commit hook and `run DIR` read.
-CONFIG_SUFFIXES = (".yaml", ".yml")
 #: Sections that describe the whole run: the same wherever they are written.
 RUN_WIDE_SECTIONS = ("defaults", "pagerduty", "state", "heartbeat", "redact", "locations")
 
@@ -41,28 +40,6 @@ __all__ = [
     "suite_name",
     "unique_across",
 ]
-
-
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """The files that `paths` name: a file as it is, a directory as the .yaml and
-    .yml files under it, sorted (hidden folders and files skipped). A directory
-    holding none is a usage error; a missing file is left for the loader to report."""
-    files: list[Path] = []
-    for path in paths:
-        if not path.is_dir():
-            files.append(path)
-            continue
-        found = sorted(
-            p
-            for p in path.rglob("*")
-            if p.suffix in CONFIG_SUFFIXES
-            and p.is_file()
-            and not any(part.startswith(".") for part in p.relative_to(path).parts)
-        )
-        if not found:
-            raise UsageError(f"{path}: no .yaml or .yml file in this directory")
-        files.extend(found)
-    return list(dict.fromkeys(files))  # a file named twice is read once
 
 
 def suite_name(paths: Sequence[Path]) -> str:
